@@ -1,0 +1,313 @@
+//! Command-line interface (Chinese and English help).
+
+use clap::{Parser, Subcommand};
+use gongjian_store::{Actor, Db, audit, migrate};
+use std::io::BufRead;
+use std::process::ExitCode;
+
+/// 攻坚：重点工作重大项目调度督查平台 / gongjian: key work and major project supervision.
+#[derive(Parser, Debug)]
+#[command(name = "gongjian", version)]
+pub struct Cli {
+    /// 数据库地址：sqlite://文件 或 postgres://… / database URL: sqlite://FILE or postgres://…
+    #[arg(
+        long,
+        global = true,
+        env = "GONGJIAN_DB",
+        default_value = "sqlite://gongjian.db"
+    )]
+    pub db: String,
+    /// 日志格式：text 或 json / log format: text or json
+    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+    /// 子命令 / command
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// 应用数据库迁移（可重复执行）/ apply database migrations (idempotent)
+    Migrate,
+    /// 启动网页服务 / run the web application
+    Serve(ServeArgs),
+    /// 导入数据 / import data
+    Import {
+        /// 导入什么 / what to import
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// 用户管理 / manage users
+    User {
+        /// 操作 / action
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// 审计日志 / audit log
+    Audit {
+        /// 操作 / action
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+/// Options of `serve`.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// 监听地址 / listen address
+    #[arg(long, env = "GONGJIAN_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// 数据库为空时载入示例市并打印演示账号 / load the demo city into an empty database and print the demo logins
+    #[arg(long)]
+    pub demo: bool,
+    /// 会话空闲超时（分钟）/ session idle timeout in minutes
+    #[arg(long, env = "GONGJIAN_IDLE_TIMEOUT_MINUTES", default_value_t = 30)]
+    pub idle_timeout_minutes: i64,
+    /// 连续登录失败多少次后锁定 / failed logins before an account locks
+    #[arg(long, env = "GONGJIAN_MAX_FAILED_LOGINS", default_value_t = 5)]
+    pub max_failed_logins: i64,
+    /// 锁定时长（分钟）/ lock duration in minutes
+    #[arg(long, env = "GONGJIAN_LOCK_MINUTES", default_value_t = 15)]
+    pub lock_minutes: i64,
+    /// Cookie 加 Secure 标记（经 HTTPS 提供服务时开启）/ mark cookies Secure (when served over HTTPS)
+    #[arg(long, env = "GONGJIAN_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+/// Import targets.
+#[derive(Subcommand, Debug)]
+pub enum ImportWhat {
+    /// 导入行政区划表（CSV 或 xlsx，列：code, name, parent_code, kind）；重复导入只更新不重复 / import a division table; re-running updates, never duplicates
+    Divisions {
+        /// 文件路径 / file
+        file: std::path::PathBuf,
+        /// 只检查不写入 / check only, write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// User actions.
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// 新增用户，密码从标准输入读取 / add a user; the password is read from standard input
+    Add {
+        /// 用户名 / login name
+        #[arg(long)]
+        username: String,
+        /// 姓名 / full name
+        #[arg(long)]
+        name: String,
+        /// 所在单位编码（区划政府单位的编码即区划代码）/ unit code (a division's government unit has the division code)
+        #[arg(long)]
+        unit: String,
+        /// 角色标识，可重复：admin, security_admin, audit_admin, office, supervision, leader, division, department, project_unit, assessor / role, repeatable
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// 从标准输入读取密码 / read the password from standard input
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// 首次登录须修改密码 / must change the password at first login
+        #[arg(long)]
+        must_change_password: bool,
+    },
+}
+
+/// Audit actions.
+#[derive(Subcommand, Debug)]
+pub enum AuditAction {
+    /// 校验审计链，若被篡改则指出第一条问题记录并以非零退出 / verify the audit chain; exits non-zero naming the first bad record
+    Verify,
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GONGJIAN_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        b.json().init()
+    } else {
+        b.init()
+    }
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(&cli.log_format);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error>> {
+    let db = Db::connect(url)
+        .await
+        .map_err(|e| format!("无法连接数据库 {url} / cannot open the database: {e}"))?;
+    migrate::run(&db).await?;
+    Ok(db)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    match cli.command {
+        Command::Migrate => {
+            let db = Db::connect(&cli.db).await?;
+            let applied = migrate::run(&db).await?;
+            println!(
+                "数据库已是最新（版本 {}），本次应用 {} 个迁移 / schema at version {}, {} applied now",
+                migrate::latest_version(),
+                applied.len(),
+                migrate::latest_version(),
+                applied.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => serve(&cli.db, args).await,
+        Command::Import {
+            what: ImportWhat::Divisions { file, dry_run },
+        } => {
+            let db = open(&cli.db).await?;
+            let report = crate::import::divisions(&db, &Actor::cli(), &file, dry_run).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(if report.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::User {
+            action:
+                UserAction::Add {
+                    username,
+                    name,
+                    unit,
+                    roles,
+                    password_stdin: _,
+                    must_change_password,
+                },
+        } => {
+            let db = open(&cli.db).await?;
+            let mut pw = String::new();
+            std::io::stdin().lock().read_line(&mut pw)?;
+            let pw = pw.trim_end_matches(['\r', '\n']).to_string();
+            let input = gongjian_store::user::UserInput {
+                username,
+                name,
+                unit_code: unit,
+                roles,
+                password: Some(pw),
+                must_change_password: Some(must_change_password),
+                ..Default::default()
+            };
+            let mut tx = db.begin().await?;
+            let u = gongjian_store::user::create(&mut tx, &Actor::cli(), &input).await?;
+            tx.commit().await?;
+            println!(
+                "已创建用户 {}（编号 {}，角色 {}）/ user created",
+                u.username, u.id, u.roles
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let db = Db::connect(&cli.db).await?;
+            let v = audit::verify(&db).await?;
+            match v.broken {
+                None => {
+                    println!(
+                        "审计链完整，共校验 {} 条记录 / audit chain intact: {} records verified",
+                        v.checked, v.checked
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    println!(
+                        "审计链已被破坏：第一条问题记录为 {} / audit chain broken at record {}: {}",
+                        b.id, b.id, b.reason
+                    );
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
+}
+
+async fn serve(url: &str, args: ServeArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let db = open(url).await?;
+    if args.demo {
+        match crate::demo::load_if_empty(&db).await? {
+            Some(logins) => {
+                println!(
+                    "已载入示例市 / demo city loaded. 演示账号 / demo logins (password: {}):",
+                    crate::demo::password()
+                );
+                for (user, role) in logins {
+                    println!("  {user:<14} {role}");
+                }
+            }
+            None => println!(
+                "数据库非空，未载入示例数据 / the database is not empty: demo data not loaded"
+            ),
+        }
+    }
+    let config = gongjian_web::Config {
+        idle_timeout_minutes: args.idle_timeout_minutes,
+        login: gongjian_store::auth::LoginPolicy {
+            max_failed: args.max_failed_logins,
+            lock_minutes: args.lock_minutes,
+        },
+        secure_cookies: args.secure_cookies,
+    };
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .map_err(|e| {
+            format!(
+                "无法监听 {} / cannot listen on {}: {e}",
+                args.addr, args.addr
+            )
+        })?;
+    let local = listener.local_addr()?;
+    println!(
+        "攻坚已启动 / gongjian is running: http://{local}/  ({})",
+        db.engine()
+    );
+    tracing::info!(addr = %local, engine = db.engine(), "serving");
+    gongjian_web::serve(
+        listener,
+        gongjian_web::AppState::new(db.clone(), config),
+        shutdown_signal(),
+    )
+    .await?;
+    db.close().await;
+    println!("已停止 / stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}

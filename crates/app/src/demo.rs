@@ -1,0 +1,219 @@
+//! The demo city 示例市 for `serve --demo`: fictional division codes (prefix 99, which no
+//! real province uses), 11 districts, counties and zones with towns, 30+ departments and
+//! companies, the city leaders, and one user for every built-in role.
+
+use gongjian_store::division::DivisionInput;
+use gongjian_store::leader::LeaderInput;
+use gongjian_store::unit::UnitInput;
+use gongjian_store::user::UserInput;
+use gongjian_store::{Actor, Db, Result, division, leader, on_db, unit, user};
+
+/// Default demo password; `GONGJIAN_DEMO_PASSWORD` overrides it.
+pub const DEFAULT_PASSWORD: &str = "Gongjian@2026";
+
+/// The demo password in force.
+pub fn password() -> String {
+    std::env::var("GONGJIAN_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| DEFAULT_PASSWORD.into())
+}
+
+const DIVISIONS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "990102",
+        "东城区",
+        "district",
+        &["东关街道", "文化路街道", "东湖镇"],
+    ),
+    (
+        "990103",
+        "西城区",
+        "district",
+        &["西关街道", "兴业路街道", "西山镇"],
+    ),
+    ("990104", "南湖区", "district", &["南湖街道", "湖滨街道"]),
+    (
+        "990105",
+        "北山区",
+        "district",
+        &["北山街道", "青龙镇", "白马镇"],
+    ),
+    ("990106", "滨江区", "district", &["滨江街道", "江南街道"]),
+    (
+        "990121",
+        "青川县",
+        "county",
+        &["青川镇", "石桥镇", "柳林乡"],
+    ),
+    ("990122", "白河县", "county", &["白河镇", "双井镇"]),
+    (
+        "990123",
+        "石门县",
+        "county",
+        &["石门镇", "龙泉镇", "枣园乡"],
+    ),
+    ("990124", "安平县", "county", &["安平镇", "大营镇"]),
+    (
+        "990171",
+        "示例高新技术产业开发区",
+        "zone",
+        &["创新街道", "科学城街道"],
+    ),
+    ("990172", "示例经济技术开发区", "zone", &["临港街道"]),
+];
+
+/// (code, name, kind, division)
+const UNITS: &[(&str, &str, &str, &str)] = &[
+    (
+        "zdxmb",
+        "示例市重点项目建设服务中心（重点项目办）",
+        "department",
+        "990100",
+    ),
+    ("fgw", "示例市发展和改革委员会", "department", "990100"),
+    ("gxj", "示例市工业和信息化局", "department", "990100"),
+    ("czj", "示例市财政局", "department", "990100"),
+    ("zrzyj", "示例市自然资源和规划局", "department", "990100"),
+    ("sthjj", "示例市生态环境局", "department", "990100"),
+    ("zjj", "示例市住房和城乡建设局", "department", "990100"),
+    ("jtj", "示例市交通运输局", "department", "990100"),
+    ("slj", "示例市水利局", "department", "990100"),
+    ("nyj", "示例市农业农村局", "department", "990100"),
+    ("swj", "示例市商务局", "department", "990100"),
+    ("wlj", "示例市文化和旅游局", "department", "990100"),
+    ("wjw", "示例市卫生健康委员会", "department", "990100"),
+    ("yjj", "示例市应急管理局", "department", "990100"),
+    ("scjgj", "示例市市场监督管理局", "department", "990100"),
+    ("tjj", "示例市统计局", "department", "990100"),
+    ("xzspj", "示例市行政审批服务局", "department", "990100"),
+    ("cgj", "示例市城市管理局", "department", "990100"),
+    ("tcj", "示例市投资促进局", "department", "990100"),
+    ("kjj", "示例市科学技术局", "department", "990100"),
+    ("jyj", "示例市教育局", "department", "990100"),
+    ("rsj", "示例市人力资源和社会保障局", "department", "990100"),
+    ("gaj", "示例市公安局", "department", "990100"),
+    ("dcs-sw", "中共示例市委督查室", "department", "990100"),
+    ("dcs-zf", "示例市人民政府督查室", "department", "990100"),
+    ("xxzx", "示例市大数据中心", "department", "990100"),
+    ("dc-fgj", "东城区发展和改革局", "department", "990102"),
+    ("dc-zjj", "东城区住房和城乡建设局", "department", "990102"),
+    ("qc-fgj", "青川县发展和改革局", "department", "990121"),
+    ("gxq-jsj", "示例高新区经济发展局", "department", "990171"),
+    (
+        "ct-group",
+        "示例市城市建设投资集团有限公司",
+        "company",
+        "990100",
+    ),
+    (
+        "jt-group",
+        "示例市交通投资集团有限公司",
+        "company",
+        "990100",
+    ),
+    ("xny", "示例新能源科技有限公司", "company", "990171"),
+    ("gd", "国网示例供电公司", "company", "990100"),
+    (
+        "pgjg",
+        "示例工程咨询评估有限公司（第三方）",
+        "other",
+        "990100",
+    ),
+];
+
+/// (username, name, unit, role)
+const USERS: &[(&str, &str, &str, &str)] = &[
+    ("admin", "系统管理员", "xxzx", "admin"),
+    ("secadmin", "安全管理员", "xxzx", "security_admin"),
+    ("auditor", "安全审计员", "xxzx", "audit_admin"),
+    ("office", "王建国", "zdxmb", "office"),
+    ("supervision", "李督办", "dcs-zf", "supervision"),
+    ("mayor", "赵市长", "990100", "leader"),
+    ("dongcheng", "陈区长助理", "990102", "division"),
+    ("zjj", "孙住建", "zjj", "department"),
+    ("xny", "周项目", "xny", "project_unit"),
+    ("assessor", "吴评估", "pgjg", "assessor"),
+];
+
+/// Loads the demo city when the database has no divisions. Returns the logins created,
+/// or `None` when the database was not empty.
+pub async fn load_if_empty(db: &Db) -> Result<Option<Vec<(String, String)>>> {
+    let n: i64 =
+        on_db!(db, c => sqlx::query_scalar("SELECT COUNT(*) FROM division").fetch_one(c).await)?;
+    if n > 0 {
+        return Ok(None);
+    }
+    let a = Actor::cli();
+    let mut tx = db.begin().await?;
+    let div = |code: &str, name: &str, kind: &str, parent: Option<&str>| DivisionInput {
+        code: code.into(),
+        name: name.into(),
+        kind: kind.into(),
+        parent_code: parent.map(Into::into),
+    };
+    division::create(&mut tx, &a, &div("990100", "示例市", "city", None)).await?;
+    for (code, name, kind, towns) in DIVISIONS {
+        division::create(&mut tx, &a, &div(code, name, kind, Some("990100"))).await?;
+        for (i, town) in towns.iter().enumerate() {
+            division::create(
+                &mut tx,
+                &a,
+                &div(&format!("{code}{:03}", i + 1), town, "town", Some(code)),
+            )
+            .await?;
+        }
+    }
+    for (code, name, kind, d) in UNITS {
+        unit::create(
+            &mut tx,
+            &a,
+            &UnitInput {
+                code: (*code).into(),
+                name: (*name).into(),
+                kind: (*kind).into(),
+                division_code: (*d).into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    let pw = password();
+    let mut logins = Vec::new();
+    for (username, name, unit_code, role) in USERS {
+        let input = UserInput {
+            username: (*username).into(),
+            name: (*name).into(),
+            unit_code: (*unit_code).into(),
+            roles: vec![(*role).into()],
+            password: Some(pw.clone()),
+            must_change_password: Some(false),
+            ..Default::default()
+        };
+        user::create(&mut tx, &a, &input).await?;
+        let label = gongjian_domain::access::builtin_role(role).map_or(*role, |r| r.zh);
+        logins.push(((*username).to_string(), format!("{role}（{label}）")));
+    }
+    for (i, (name, title, username)) in [
+        ("钱书记", "市委书记", None),
+        ("赵市长", "市长", Some("mayor")),
+        ("孙常务", "常务副市长", None),
+        ("李副市长", "副市长", None),
+        ("周副市长", "副市长", None),
+        ("吴副市长", "副市长", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let input = LeaderInput {
+            name: name.into(),
+            title: title.into(),
+            unit_code: "990100".into(),
+            username: username.map(Into::into),
+            sort: Some(i as i64 + 1),
+        };
+        leader::create(&mut tx, &a, &input).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(logins))
+}

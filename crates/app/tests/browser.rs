@@ -1,0 +1,302 @@
+//! A real browser: headless Debian Chromium (through chromedriver) signs in to the real
+//! binary serving the demo city, checks the Chinese home page shows the database's own
+//! counts and a drawn chart, and saves screenshots to `test-artifacts/`.
+//!
+//! Needs `chromium` and `chromium-driver` (`scripts/run-tests` installs them). Set
+//! `GONGJIAN_SKIP_BROWSER=1` to skip explicitly on a machine without them.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Driver {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut r = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let v: Value = r
+            .send()
+            .await
+            .expect("chromedriver answers")
+            .json()
+            .await
+            .unwrap();
+        if v["value"].get("error").is_some() {
+            panic!("webdriver {path}: {v}");
+        }
+        v["value"].clone()
+    }
+    async fn go(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
+    }
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v[ELEMENT].as_str().unwrap().to_string()
+    }
+    async fn type_in(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+    async fn js(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+    async fn screenshot(&self, name: &str) {
+        use std::io::Write;
+        let b64 = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let png = base64_decode(b64.as_str().unwrap());
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::File::create(dir.join(name))
+            .unwrap()
+            .write_all(&png)
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    }
+    /// Waits until `script` returns true (pages load scripts deferred).
+    async fn wait_for(&self, script: &str) -> bool {
+        for _ in 0..50 {
+            if self.js(script).await == json!(true) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|c| *c != b'=' && !c.is_ascii_whitespace())
+        .collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, c)| acc | (val(*c) as u32) << (18 - 6 * i));
+        out.push((n >> 16) as u8);
+        if chunk.len() > 2 {
+            out.push((n >> 8) as u8);
+        }
+        if chunk.len() > 3 {
+            out.push(n as u8);
+        }
+    }
+    out
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
+    if std::env::var("GONGJIAN_SKIP_BROWSER").is_ok() {
+        eprintln!("GONGJIAN_SKIP_BROWSER set: browser test skipped");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "gongjian-browser-{}",
+        &gongjian_store::random_token()[..10]
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db_url = format!("sqlite://{}/demo.db", dir.display());
+    let mut server = Command::new(env!("CARGO_BIN_EXE_gongjian"))
+        .args(["--db", &db_url, "serve", "--demo", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = BufReader::new(server.stdout.take().unwrap());
+    let _server = Kill(server);
+    let mut base = String::new();
+    for line in out.lines() {
+        let line = line.unwrap();
+        if let Some(i) = line.find("http://") {
+            base = line[i..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_string();
+            break;
+        }
+    }
+    assert!(
+        base.starts_with("http://127.0.0.1:"),
+        "server address printed"
+    );
+
+    let port = free_port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let _driver = Kill(driver.expect("chromedriver is installed (apt-get install chromium chromium-driver), or set GONGJIAN_SKIP_BROWSER=1"));
+    let http = reqwest::Client::new();
+    let wd = format!("http://127.0.0.1:{port}");
+    for _ in 0..50 {
+        if http.get(format!("{wd}/status")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let profile = dir.join("profile");
+    let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        "binary": "/usr/bin/chromium",
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,900",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic", format!("--user-data-dir={}", profile.display())]}}}});
+    let s: Value = http
+        .post(format!("{wd}/session"))
+        .json(&caps)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sid = s["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session: {s}"))
+        .to_string();
+    let d = Driver {
+        http: http.clone(),
+        base: format!("{wd}/session/{sid}"),
+    };
+
+    d.go(&format!("{base}/")).await;
+    assert!(
+        d.wait_for("return location.pathname === '/login'").await,
+        "anonymous users are sent to the login page"
+    );
+    d.type_in("#username", "admin").await;
+    d.type_in("#password", gongjian::demo::DEFAULT_PASSWORD)
+        .await;
+    d.click("button[type=submit]").await;
+    assert!(
+        d.wait_for("return location.pathname === '/' && !!document.querySelector('h1')")
+            .await,
+        "signed in"
+    );
+    let lang = d.js("return document.documentElement.lang").await;
+    assert_eq!(lang, "zh-CN");
+    let h1 = d
+        .js("return document.querySelector('h1').textContent")
+        .await;
+    assert!(h1.as_str().unwrap().starts_with("欢迎"), "{h1}");
+    let shown = d.js("return Object.fromEntries([...document.querySelectorAll('[data-count]')].map(e => [e.dataset.count, +e.textContent]))").await;
+
+    // The figures are the database's own.
+    let db = gongjian_store::Db::connect(&db_url).await.unwrap();
+    let q = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            gongjian_store::on_db!(&db, c => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await)
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        shown["divisions"],
+        q("SELECT COUNT(*) FROM division WHERE active = TRUE").await,
+        "{shown}"
+    );
+    assert_eq!(
+        shown["units"],
+        q("SELECT COUNT(*) FROM unit WHERE active = TRUE").await,
+        "{shown}"
+    );
+    assert_eq!(
+        shown["leaders"],
+        q("SELECT COUNT(*) FROM leader WHERE active = TRUE").await,
+        "{shown}"
+    );
+    assert!(shown["divisions"].as_i64().unwrap() >= 11);
+    d.screenshot("home-admin.png").await;
+
+    // The office sees users too, and the vendored ECharts draws the chart under our CSP.
+    d.click("form[action='/logout'] button").await;
+    assert!(d.wait_for("return location.pathname === '/login'").await);
+    d.type_in("#username", "office").await;
+    d.type_in("#password", gongjian::demo::DEFAULT_PASSWORD)
+        .await;
+    d.click("button[type=submit]").await;
+    assert!(
+        d.wait_for("return !!document.querySelector('#users-chart[data-drawn=true] canvas')")
+            .await,
+        "the chart was drawn"
+    );
+    let users = d
+        .js("return +document.querySelector('[data-count=users]').textContent")
+        .await;
+    assert_eq!(
+        users,
+        q("SELECT COUNT(*) FROM app_user WHERE active = TRUE").await
+    );
+    d.screenshot("home-office.png").await;
+    d.go(&format!("{base}/org/divisions")).await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('table.data tbody tr').length >= 38")
+            .await
+    );
+    d.screenshot("divisions.png").await;
+    let _ = http.delete(format!("{wd}/session/{sid}")).send().await;
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,285 @@
+//! The `gongjian` binary as operators use it: migrate, import divisions, add users,
+//! verify the audit chain (and catch tampering) on both engines.
+
+use gongjian_store::testing::TestDb;
+use gongjian_store::{Db, exec_db, on_db};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn gongjian(db: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gongjian"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("GONGJIAN_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "gongjian-cli-{}",
+        gongjian_store::random_token()[..10].to_owned()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+async fn count(db: &Db, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    on_db!(db, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).fetch_one(c).await)
+        .unwrap()
+}
+
+const TABLE: &str = "code,name,parent_code,kind\n990102,东城区,990100,district\n990100,示例市,,city\n990102001,东关街道,990102,town\n990171,高新区,990100,zone\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_and_import_divisions_are_idempotent() {
+    let t = TestDb::empty("sqlite").await.unwrap();
+    for _ in 0..2 {
+        let o = gongjian(&t.url, &["migrate"], None);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let csv = temp_file("divisions.csv", TABLE.as_bytes());
+    let o = gongjian(
+        &t.url,
+        &["import", "divisions", csv.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        o.status.success(),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (r["imported"].as_i64(), r["updated"].as_i64()),
+        (Some(4), Some(0))
+    );
+    // Again, with a renamed zone: updates, never duplicates.
+    let csv2 = temp_file(
+        "divisions.csv",
+        TABLE.replace("高新区", "高新技术产业开发区").as_bytes(),
+    );
+    let o = gongjian(
+        &t.url,
+        &["import", "divisions", csv2.to_str().unwrap()],
+        None,
+    );
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (r["imported"].as_i64(), r["updated"].as_i64()),
+        (Some(0), Some(4))
+    );
+    assert_eq!(count(&t.db, "division").await, 4);
+    let name: String = on_db!(&t.db, c => sqlx::query_scalar("SELECT name FROM unit WHERE code = '990171'").fetch_one(c).await).unwrap();
+    assert_eq!(name, "高新技术产业开发区管理委员会");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_from_xlsx_with_a_title_row() {
+    let t = TestDb::new("sqlite").await.unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write(0, 0, "示例市行政区划表").unwrap();
+    for (c, h) in ["区划代码", "名称", "上级代码", "类型"].iter().enumerate() {
+        ws.write(1, c as u16, *h).unwrap();
+    }
+    // Codes typed as numbers, as Excel users do.
+    ws.write(2, 0, 990100).unwrap();
+    ws.write(2, 1, "示例市").unwrap();
+    ws.write(2, 3, "市").unwrap();
+    ws.write(3, 0, 990121).unwrap();
+    ws.write(3, 1, "青川县").unwrap();
+    ws.write(3, 2, 990100).unwrap();
+    ws.write(3, 3, "县").unwrap();
+    let path = temp_file("divisions.xlsx", &wb.save_to_buffer().unwrap());
+    let o = gongjian(
+        &t.url,
+        &["import", "divisions", path.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert_eq!(count(&t.db, "division").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_tables_write_nothing_and_name_row_and_column() {
+    let t = TestDb::new("sqlite").await.unwrap();
+    let bad = "code,name,parent_code,kind\n990100,示例市,,city\n99010X,坏区,990100,district\n990103,,990100,district\n990104,孤区,990999,district\n990100,重复市,,city\n990105,乡,990100,town\n";
+    let f = temp_file("bad.csv", bad.as_bytes());
+    let o = gongjian(&t.url, &["import", "divisions", f.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let errs: Vec<(i64, String)> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_i64().unwrap(),
+                e["column"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errs,
+        vec![
+            (3, "code".into()),
+            (4, "name".into()),
+            (5, "parent_code".into()),
+            (6, "code".into()),
+            (7, "parent_code".into())
+        ],
+        "{r}"
+    );
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("格式不对")
+    );
+    assert_eq!(r["imported"], 0);
+    assert_eq!(count(&t.db, "division").await, 0, "all or nothing");
+    // A dry run of a good table writes nothing either.
+    let good = temp_file("good.csv", TABLE.as_bytes());
+    let o = gongjian(
+        &t.url,
+        &["import", "divisions", good.to_str().unwrap(), "--dry-run"],
+        None,
+    );
+    assert!(o.status.success());
+    assert_eq!(count(&t.db, "division").await, 0);
+    let o = gongjian(
+        &t.url,
+        &[
+            "import",
+            "divisions",
+            temp_file("x.pdf", b"%PDF").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(stdout(&o).contains("不支持的文件类型"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_add_reads_the_password_from_stdin() {
+    let t = TestDb::new("sqlite").await.unwrap();
+    let csv = temp_file("d.csv", TABLE.as_bytes());
+    assert!(
+        gongjian(
+            &t.url,
+            &["import", "divisions", csv.to_str().unwrap()],
+            None
+        )
+        .status
+        .success()
+    );
+    let o = gongjian(
+        &t.url,
+        &[
+            "user",
+            "add",
+            "--username",
+            "ops",
+            "--name",
+            "运维",
+            "--unit",
+            "990100",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("Ops#2026pass\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let must: bool = on_db!(&t.db, c => sqlx::query_scalar("SELECT must_change_password FROM app_user WHERE username = 'ops'").fetch_one(c).await).unwrap();
+    assert!(!must, "automation accounts need not change their password");
+    let o = gongjian(
+        &t.url,
+        &[
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--name",
+            "X",
+            "--unit",
+            "990100",
+            "--role",
+            "emperor",
+            "--password-stdin",
+        ],
+        Some("Ops#2026pass\n"),
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("emperor"));
+    let o = gongjian(
+        &t.url,
+        &[
+            "user",
+            "add",
+            "--username",
+            "y",
+            "--name",
+            "Y",
+            "--unit",
+            "990100",
+            "--role",
+            "office",
+            "--password-stdin",
+            "--must-change-password",
+        ],
+        Some("weak\n"),
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("密码至少"));
+}
+
+async fn tamper_is_found(engine: &str) {
+    let t = TestDb::new(engine).await.unwrap();
+    let csv = temp_file("d.csv", TABLE.as_bytes());
+    assert!(
+        gongjian(
+            &t.url,
+            &["import", "divisions", csv.to_str().unwrap()],
+            None
+        )
+        .status
+        .success()
+    );
+    let o = gongjian(&t.url, &["audit", "verify"], None);
+    assert!(
+        o.status.success() && stdout(&o).contains("4 records verified"),
+        "{}",
+        stdout(&o)
+    );
+    exec_db!(&t.db, c => sqlx::query("UPDATE audit_log SET actor_name = 'someone else' WHERE id = 2").execute(c).await).unwrap();
+    let o = gongjian(&t.url, &["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("record 2"), "{}", stdout(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_finds_tampering_on_sqlite() {
+    tamper_is_found("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_finds_tampering_on_postgres() {
+    tamper_is_found("postgres").await;
+}

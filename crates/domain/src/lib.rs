@@ -1,0 +1,12 @@
+//! Pure rules of gongjian. No I/O: everything here is testable in microseconds.
+//!
+//! Each feature of the brief is a module with the glossary's name.
+
+pub mod access;
+pub mod division;
+pub mod error;
+pub mod password;
+pub mod text;
+pub mod unit;
+
+pub use error::{DomainError, Msg};

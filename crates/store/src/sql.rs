@@ -1,0 +1,251 @@
+//! A small SQL builder: text with `$N` placeholders plus owned values, so filters and
+//! scope conditions are composed without ever putting user text into SQL.
+
+use chrono::{DateTime, Utc};
+use gongjian_domain::access::ScopeSet;
+
+/// A value to bind.
+#[derive(Debug, Clone)]
+pub enum Val {
+    /// Integer.
+    I(i64),
+    /// Nullable integer.
+    OI(Option<i64>),
+    /// Text.
+    S(String),
+    /// Nullable text.
+    OS(Option<String>),
+    /// Boolean.
+    B(bool),
+    /// Timestamp.
+    T(DateTime<Utc>),
+    /// Nullable timestamp.
+    OT(Option<DateTime<Utc>>),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::I(v)
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        Val::OI(v)
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::S(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::S(v.to_string())
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Self {
+        Val::OS(v)
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Self {
+        Val::B(v)
+    }
+}
+impl From<DateTime<Utc>> for Val {
+    fn from(v: DateTime<Utc>) -> Self {
+        Val::T(v)
+    }
+}
+impl From<Option<DateTime<Utc>>> for Val {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        Val::OT(v)
+    }
+}
+
+/// SQL text under construction with its bound values.
+#[derive(Debug, Clone, Default)]
+pub struct Sql {
+    /// The text, with `$1…$N` placeholders.
+    pub text: String,
+    /// The values, in placeholder order.
+    pub vals: Vec<Val>,
+}
+
+impl Sql {
+    /// Starts from fixed text (never user input).
+    pub fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_string(),
+            vals: Vec::new(),
+        }
+    }
+
+    /// Appends fixed text.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `v`.
+    pub fn bind(&mut self, v: impl Into<Val>) -> &mut Self {
+        self.vals.push(v.into());
+        self.text.push_str(&format!("${}", self.vals.len()));
+        self
+    }
+
+    /// Appends ` AND <col> LIKE %q%` when `q` is given.
+    pub fn and_like(&mut self, cols: &[&str], q: Option<&str>) -> &mut Self {
+        if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+            let pat = format!(
+                "%{}%",
+                q.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            self.push(" AND (");
+            for (i, c) in cols.iter().enumerate() {
+                if i > 0 {
+                    self.push(" OR ");
+                }
+                self.push(c)
+                    .push(" LIKE ")
+                    .bind(pat.clone())
+                    .push(" ESCAPE '\\'");
+            }
+            self.push(")");
+        }
+        self
+    }
+
+    /// Appends ` AND <scope condition>`: the record's unit column must be in the scope's
+    /// units, or its user column equal the scope's user.
+    pub fn and_scope(
+        &mut self,
+        scope: &ScopeSet,
+        unit_col: &str,
+        user_col: Option<&str>,
+    ) -> &mut Self {
+        if scope.all {
+            return self;
+        }
+        let mut parts: Vec<String> = Vec::new();
+        if !scope.units.is_empty() {
+            let mut s = format!("{unit_col} IN (");
+            for (i, u) in scope.units.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                self.vals.push(Val::I(*u));
+                s.push_str(&format!("${}", self.vals.len()));
+            }
+            s.push(')');
+            parts.push(s);
+        }
+        if let (Some(col), Some(uid)) = (user_col, scope.user) {
+            self.vals.push(Val::I(uid));
+            parts.push(format!("{col} = ${}", self.vals.len()));
+        }
+        if parts.is_empty() {
+            self.push(" AND 1 = 0");
+        } else {
+            self.push(" AND (").push(&parts.join(" OR ")).push(")");
+        }
+        self
+    }
+
+    /// Appends LIMIT/OFFSET for a page.
+    pub fn page(&mut self, page: &Page) -> &mut Self {
+        self.push(" LIMIT ")
+            .bind(page.size)
+            .push(" OFFSET ")
+            .bind(page.offset())
+    }
+}
+
+/// A page request: 1-based page number and page size (bounded).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct Page {
+    /// 1-based page number.
+    pub page: i64,
+    /// Rows per page.
+    pub size: i64,
+}
+
+impl Page {
+    /// Largest page size served.
+    pub const MAX_SIZE: i64 = 500;
+
+    /// A page, clamped to sane bounds.
+    pub fn new(page: Option<i64>, size: Option<i64>) -> Page {
+        Page {
+            page: page.unwrap_or(1).max(1),
+            size: size.unwrap_or(20).clamp(1, Self::MAX_SIZE),
+        }
+    }
+
+    /// Rows to skip.
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.size
+    }
+}
+
+/// One page of results with the total count of matching rows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Paged<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// Matching rows in all pages.
+    pub total: i64,
+    /// This page number.
+    pub page: i64,
+    /// Page size.
+    pub size: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn scope_conditions() {
+        let mut s = Sql::new("SELECT 1 WHERE 1=1");
+        s.and_scope(
+            &ScopeSet {
+                all: true,
+                ..Default::default()
+            },
+            "u.id",
+            None,
+        );
+        assert_eq!(s.text, "SELECT 1 WHERE 1=1");
+        let mut s = Sql::new("W");
+        s.bind(5).and_scope(
+            &ScopeSet {
+                all: false,
+                units: BTreeSet::from([3, 4]),
+                user: Some(9),
+            },
+            "x.unit_id",
+            Some("x.id"),
+        );
+        assert_eq!(s.text, "W$1 AND (x.unit_id IN ($2,$3) OR x.id = $4)");
+        assert_eq!(s.vals.len(), 4);
+        let mut s = Sql::new("W");
+        s.and_scope(&ScopeSet::default(), "x.unit_id", None);
+        assert_eq!(s.text, "W AND 1 = 0", "an empty scope matches nothing");
+    }
+
+    #[test]
+    fn like_escapes_wildcards() {
+        let mut s = Sql::new("W");
+        s.and_like(&["a", "b"], Some("50%_x"));
+        assert_eq!(
+            s.text,
+            "W AND (a LIKE $1 ESCAPE '\\' OR b LIKE $2 ESCAPE '\\')"
+        );
+        assert!(matches!(&s.vals[0], Val::S(p) if p == "%50\\%\\_x%"));
+    }
+}
