@@ -35,11 +35,20 @@ pub enum Permission {
     /// Read the audit log.
     #[serde(rename = "audit.read")]
     AuditRead,
+    /// Read key projects, their plans and milestones.
+    #[serde(rename = "project.read")]
+    ProjectRead,
+    /// Create and edit projects, plans and milestones; import ledgers.
+    #[serde(rename = "project.write")]
+    ProjectWrite,
+    /// Configure the project registry: column synonyms of the ledger import.
+    #[serde(rename = "project.admin")]
+    ProjectAdmin,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 10] = [
         Self::OrgRead,
         Self::OrgWrite,
         Self::UserRead,
@@ -47,6 +56,9 @@ impl Permission {
         Self::RoleRead,
         Self::RoleWrite,
         Self::AuditRead,
+        Self::ProjectRead,
+        Self::ProjectWrite,
+        Self::ProjectAdmin,
     ];
 
     /// The identifier stored in the database and used in the API.
@@ -59,6 +71,9 @@ impl Permission {
             Self::RoleRead => "role.read",
             Self::RoleWrite => "role.write",
             Self::AuditRead => "audit.read",
+            Self::ProjectRead => "project.read",
+            Self::ProjectWrite => "project.write",
+            Self::ProjectAdmin => "project.admin",
         }
     }
 
@@ -72,6 +87,9 @@ impl Permission {
             Self::RoleRead => "查看角色",
             Self::RoleWrite => "管理角色",
             Self::AuditRead => "查看审计日志",
+            Self::ProjectRead => "查看项目",
+            Self::ProjectWrite => "维护项目",
+            Self::ProjectAdmin => "配置项目库",
         }
     }
 }
@@ -185,7 +203,7 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
             code: "admin",
             zh: "系统管理员",
             en: "System administrator",
-            permissions: &[OrgRead, OrgWrite, RoleRead],
+            permissions: &[OrgRead, OrgWrite, RoleRead, ProjectRead, ProjectAdmin],
             scope: All,
         },
         BuiltinRole {
@@ -206,49 +224,49 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
             code: "office",
             zh: "重点项目办",
             en: "Key project office",
-            permissions: &[OrgRead, UserRead],
+            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite, ProjectAdmin],
             scope: All,
         },
         BuiltinRole {
             code: "supervision",
             zh: "督查室",
             en: "Supervision office",
-            permissions: &[OrgRead, UserRead],
+            permissions: &[OrgRead, UserRead, ProjectRead],
             scope: All,
         },
         BuiltinRole {
             code: "leader",
             zh: "市级领导",
             en: "City leader",
-            permissions: &[OrgRead, UserRead],
+            permissions: &[OrgRead, UserRead, ProjectRead],
             scope: All,
         },
         BuiltinRole {
             code: "division",
             zh: "县区用户",
             en: "Division user",
-            permissions: &[OrgRead, UserRead],
+            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite],
             scope: OwnUnitAndBelow,
         },
         BuiltinRole {
             code: "department",
             zh: "部门用户",
             en: "Department user",
-            permissions: &[OrgRead, UserRead],
+            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite],
             scope: OwnUnit,
         },
         BuiltinRole {
             code: "project_unit",
             zh: "项目单位",
             en: "Project unit",
-            permissions: &[OrgRead, UserRead],
+            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite],
             scope: OwnUnit,
         },
         BuiltinRole {
             code: "assessor",
             zh: "第三方评估",
             en: "Third-party assessor",
-            permissions: &[OrgRead],
+            permissions: &[OrgRead, ProjectRead],
             scope: All,
         },
     ]

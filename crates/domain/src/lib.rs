@@ -5,7 +5,9 @@
 pub mod access;
 pub mod division;
 pub mod error;
+pub mod money;
 pub mod password;
+pub mod project;
 pub mod text;
 pub mod unit;
 

@@ -1,7 +1,10 @@
 //! Spreadsheets for gongjian: tolerant reading of the tables offices send (CSV and
-//! xlsx), with every problem reported by sheet, row and column.
+//! xlsx), with every problem reported by sheet, row and column, and the printable
+//! workbooks leaders expect.
 
 pub mod division;
+pub mod ledger;
+pub mod ledger_export;
 pub mod table;
 
 pub use table::{CellError, Table};

@@ -13,6 +13,7 @@ pub mod division;
 pub mod error;
 pub mod leader;
 pub mod migrate;
+pub mod project;
 pub mod role;
 pub mod sql;
 pub mod stats;
@@ -142,6 +143,7 @@ macro_rules! bind_vals {
                 $crate::Val::B(x) => q.bind(x),
                 $crate::Val::T(x) => q.bind(x),
                 $crate::Val::OT(x) => q.bind(x),
+                $crate::Val::D(x) => q.bind(x),
             };
         }
         q

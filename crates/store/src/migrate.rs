@@ -3,12 +3,20 @@
 use crate::{Db, Result, on_db};
 
 /// (version, name, SQLite text, PostgreSQL text)
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "projects",
+        include_str!("../../../migrations/sqlite/0002_projects.sql"),
+        include_str!("../../../migrations/postgres/0002_projects.sql"),
+    ),
+];
 
 /// The newest migration version this binary knows.
 pub fn latest_version() -> i64 {

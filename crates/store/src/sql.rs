@@ -21,6 +21,8 @@ pub enum Val {
     T(DateTime<Utc>),
     /// Nullable timestamp.
     OT(Option<DateTime<Utc>>),
+    /// Nullable date.
+    D(Option<chrono::NaiveDate>),
 }
 
 impl From<i64> for Val {
@@ -152,6 +154,34 @@ impl Sql {
         } else {
             self.push(" AND (").push(&parts.join(" OR ")).push(")");
         }
+        self
+    }
+
+    /// Appends ` AND <scope condition>` for records that belong to several units at
+    /// once (a project belongs to its division's government, its responsible unit and
+    /// its owner): reachable when any of `unit_cols` is in the scope's units.
+    pub fn and_scope_any(&mut self, scope: &ScopeSet, unit_cols: &[&str]) -> &mut Self {
+        if scope.all {
+            return self;
+        }
+        if scope.units.is_empty() {
+            self.push(" AND 1 = 0");
+            return self;
+        }
+        // One placeholder list, repeated by number, keeps the statement short.
+        let first = self.vals.len() + 1;
+        for u in &scope.units {
+            self.vals.push(Val::I(*u));
+        }
+        let list: Vec<String> = (first..first + scope.units.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        let list = list.join(",");
+        let parts: Vec<String> = unit_cols
+            .iter()
+            .map(|c| format!("{c} IN ({list})"))
+            .collect();
+        self.push(" AND (").push(&parts.join(" OR ")).push(")");
         self
     }
 
