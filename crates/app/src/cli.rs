@@ -38,6 +38,36 @@ pub enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// 导出数据 / export data
+    Export {
+        /// 导出什么 / what to export
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// 生成合成数据（同一种子结果相同）/ fill the database with synthetic data (deterministic per seed)
+    Gen {
+        /// 规模：city（约 20 个区划、2000 个项目）或 province（约 150 个区划、50000 个项目）/ scale
+        #[arg(long, default_value = "city", value_parser = ["city", "province"])]
+        scale: String,
+        /// 随机种子 / seed
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// 项目数（默认按规模）/ number of projects (default by scale)
+        #[arg(long)]
+        projects: Option<usize>,
+    },
+    /// 性能基准（导入、列表查询、导出），结果以多次运行的中位数报告 / benchmarks: import, list, export; medians of several runs
+    Bench {
+        /// 导入基准的行数 / rows of the import benchmark
+        #[arg(long, default_value_t = 100_000)]
+        import_rows: usize,
+        /// 列表与导出基准的项目数 / projects of the list and export benchmarks
+        #[arg(long, default_value_t = 50_000)]
+        projects: usize,
+        /// 每项重复次数 / runs per benchmark
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// 用户管理 / manage users
     User {
         /// 操作 / action
@@ -85,6 +115,40 @@ pub enum ImportWhat {
         /// 只检查不写入 / check only, write nothing
         #[arg(long)]
         dry_run: bool,
+    },
+    /// 导入重点项目台账（xlsx/xls/csv，容忍各地常见版式），按项目代码（无代码按区划内名称）更新，不重复 / import a project ledger; updates by code (or name within its division), never duplicates
+    Projects {
+        /// 文件路径 / file
+        file: std::path::PathBuf,
+        /// 只导入这个工作表 / only this sheet
+        #[arg(long)]
+        sheet: Option<String>,
+        /// 只检查不写入 / check only, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// 只导入没有错误的行（默认有任何错误则全部不写入）/ write the valid rows even if others have errors
+        #[arg(long)]
+        valid_only: bool,
+        /// 以 JSON 输出结果（默认即 JSON，保留以便脚本显式指定）/ print the report as JSON (the default)
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Export targets.
+#[derive(Subcommand, Debug)]
+pub enum ExportWhat {
+    /// 导出项目台账（xlsx 为打印版式；--out - 把 JSON 写到标准输出）/ export the project table (--out - writes JSON to stdout)
+    Projects {
+        /// 格式 / format
+        #[arg(long, default_value = "xlsx", value_parser = ["xlsx", "csv", "json"])]
+        format: String,
+        /// 输出文件，- 为标准输出 / output file, - for standard output
+        #[arg(long)]
+        out: String,
+        /// 计划年度（默认今年）/ plan year (default this year)
+        #[arg(long)]
+        year: Option<i64>,
     },
 }
 
@@ -185,6 +249,110 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Import {
+            what:
+                ImportWhat::Projects {
+                    file,
+                    sheet,
+                    dry_run,
+                    valid_only,
+                    json: _,
+                },
+        } => {
+            let db = open(&cli.db).await?;
+            let bytes = std::fs::read(&file).map_err(|e| {
+                format!(
+                    "无法读取 {} / cannot read {}: {e}",
+                    file.display(),
+                    file.display()
+                )
+            })?;
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("ledger.xlsx");
+            let r = gongjian_web::project::ledger::import_bytes(
+                &db,
+                &Actor::cli(),
+                name,
+                &bytes,
+                sheet.as_deref(),
+                dry_run,
+                valid_only,
+            )
+            .await?;
+            println!("{}", serde_json::to_string_pretty(&r)?);
+            let nothing_written_for_errors = !r.errors.is_empty() && !r.written;
+            Ok(if nothing_written_for_errors {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Export {
+            what: ExportWhat::Projects { format, out, year },
+        } => {
+            let db = open(&cli.db).await?;
+            let format = if out == "-" {
+                "json".to_string()
+            } else {
+                format
+            };
+            let filter = gongjian_store::project::ProjectFilter {
+                year,
+                ..Default::default()
+            };
+            let x =
+                gongjian_web::project::ledger::export(&db, &Actor::cli(), &filter, &format).await?;
+            if out == "-" {
+                use std::io::Write;
+                std::io::stdout().write_all(&x.bytes)?;
+                println!();
+            } else {
+                std::fs::write(&out, &x.bytes)
+                    .map_err(|e| format!("无法写入 {out} / cannot write {out}: {e}"))?;
+                eprintln!(
+                    "已导出到 {out}（{} 字节）/ exported to {out}",
+                    x.bytes.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gen {
+            scale,
+            seed,
+            projects,
+        } => {
+            let db = open(&cli.db).await?;
+            let province = scale == "province";
+            let actor = Actor::cli();
+            crate::synth::ensure_world(&db, &actor, province, seed).await?;
+            let n = projects.unwrap_or(if province { 50_000 } else { 2_000 });
+            let world = crate::synth::world(&db).await?;
+            let year = gongjian_store::project::this_year();
+            let items = crate::synth::projects(&world, n, seed, year);
+            let t = std::time::Instant::now();
+            let out = crate::synth::write(&db, &actor, &items).await?;
+            println!(
+                "已生成 {} 个项目（新增 {}，更新 {}，未变 {}），用时 {:.1} 秒 / generated {} projects in {:.1} s",
+                n,
+                out.imported,
+                out.updated,
+                out.skipped,
+                t.elapsed().as_secs_f64(),
+                n,
+                t.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            import_rows,
+            projects,
+            runs,
+        } => {
+            crate::bench::run(&cli.db, import_rows, projects, runs.max(1)).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::User {
             action:

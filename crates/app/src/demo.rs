@@ -215,5 +215,33 @@ pub async fn load_if_empty(db: &Db) -> Result<Option<Vec<(String, String)>>> {
         leader::create(&mut tx, &a, &input).await?;
     }
     tx.commit().await?;
+    load_projects(db, &a).await?;
     Ok(Some(logins))
+}
+
+/// How many projects the demo city has.
+pub const DEMO_PROJECTS: usize = 300;
+
+/// The demo city's key projects: generated with a fixed seed, plans for this year,
+/// milestones, and every tenth project owned by the demo project unit (示例新能源).
+async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
+    let world = crate::synth::world(db).await?;
+    let mut items = crate::synth::projects(
+        &world,
+        DEMO_PROJECTS,
+        2026,
+        gongjian_store::project::this_year(),
+    );
+    for (i, (p, _)) in items.iter_mut().enumerate() {
+        if i % 10 == 0 {
+            p.owner_name = Some("示例新能源科技有限公司".into());
+            p.division = "990171".into();
+            p.code = p
+                .code
+                .as_ref()
+                .map(|c| format!("{}-990171-{}", &c[..4], &c[12..]));
+        }
+    }
+    crate::synth::write(db, a, &items).await?;
+    Ok(())
 }

@@ -1,5 +1,24 @@
 //! The `gongjian` command: web server and operator CLI, demo data and imports.
 
+pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod import;
+pub mod synth;
+
+/// Imports ledger bytes as the command line does (used by the benchmark).
+pub async fn import_ledger(
+    db: &gongjian_store::Db,
+    xlsx: &[u8],
+) -> Result<gongjian_web::project::ledger::ImportReport, gongjian_store::StoreError> {
+    gongjian_web::project::ledger::import_bytes(
+        db,
+        &gongjian_store::Actor::cli(),
+        "ledger.xlsx",
+        xlsx,
+        None,
+        false,
+        false,
+    )
+    .await
+}

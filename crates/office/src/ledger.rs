@@ -713,6 +713,9 @@ struct Col {
     year: Option<i64>,
 }
 
+/// (score, first row, rows in header, labels, top labels)
+type HeaderGuess = (usize, usize, usize, Vec<String>, Vec<String>);
+
 /// Finds the header: the row, or pair of rows, that names the most known fields.
 /// Returns (first header row index, rows in header, labels per column, top labels).
 fn find_header(
@@ -737,7 +740,7 @@ fn find_header(
         let has_name = fields.iter().any(|i| FIELDS[*i].id == "name");
         if has_name { fields.len() } else { 0 }
     };
-    let mut best: Option<(usize, usize, usize, Vec<String>, Vec<String>)> = None;
+    let mut best: Option<HeaderGuess> = None;
     for r in 0..rows.len().min(30) {
         let top = texts(r);
         let single = score(&top);

@@ -232,8 +232,8 @@ pub fn to_xlsx(rows: &[ExportRow], year: i64, title: &str) -> Result<Vec<u8>, Xl
                 .last()
                 .expect("at least c");
             ws.merge_range(2, c as u16, 2, end as u16, group, &head_f)?;
-            for i in c..=end {
-                ws.write_string_with_format(3, i as u16, &h[i].1, &head_f)?;
+            for (i, (_, label)) in h.iter().enumerate().take(end + 1).skip(c) {
+                ws.write_string_with_format(3, i as u16, label, &head_f)?;
             }
             c = end + 1;
         }

@@ -70,38 +70,74 @@ pub async fn record(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<()> {
-    if let Tx::Postgres(t) = tx {
-        // Serialise appends across app processes: the chain has one head.
-        sqlx::query("SELECT pg_advisory_xact_lock(7206)")
-            .execute(&mut **t)
-            .await?;
+    let mut chain = Chain::load(tx).await?;
+    chain
+        .append(tx, actor, action, entity, entity_id, before, after)
+        .await
+}
+
+/// The head of the chain held for a run of appends in one transaction (a bulk import
+/// writes thousands of records without re-reading the head each time).
+#[derive(Debug, Clone)]
+pub struct Chain {
+    last_id: i64,
+    prev_hash: String,
+}
+
+impl Chain {
+    /// Locks the chain (PostgreSQL: across processes, until `tx` ends; SQLite: the one
+    /// writer connection already serialises) and reads its head.
+    pub async fn load(tx: &mut Tx) -> Result<Chain> {
+        if let Tx::Postgres(t) = tx {
+            // Serialise appends across app processes: the chain has one head.
+            sqlx::query("SELECT pg_advisory_xact_lock(7206)")
+                .execute(&mut **t)
+                .await?;
+        }
+        let head: Option<(i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(c).await)?;
+        let (last_id, prev_hash) = head.unwrap_or((0, GENESIS.to_string()));
+        Ok(Chain { last_id, prev_hash })
     }
-    let head: Option<(i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(c).await)?;
-    let (last_id, prev_hash) = head.unwrap_or((0, GENESIS.to_string()));
-    let mut rec = AuditRecord {
-        id: last_id + 1,
-        at: crate::now(),
-        actor_id: actor.user_id,
-        actor_name: actor.name.clone(),
-        actor_unit_id: actor.unit_id,
-        ip: actor.ip.clone(),
-        action: action.to_string(),
-        entity: entity.to_string(),
-        entity_id: entity_id.to_string(),
-        before_json: before.map(Value::to_string),
-        after_json: after.map(Value::to_string),
-        prev_hash,
-        hash: String::new(),
-    };
-    rec.hash = rec.compute_hash();
-    let sql = "INSERT INTO audit_log (id, at, actor_id, actor_name, actor_unit_id, ip, action, entity, entity_id, before_json, after_json, prev_hash, hash) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-    exec_tx!(tx, c => sqlx::query(sql)
-        .bind(rec.id).bind(rec.at).bind(rec.actor_id).bind(rec.actor_name.clone()).bind(rec.actor_unit_id)
-        .bind(rec.ip.clone()).bind(rec.action.clone()).bind(rec.entity.clone()).bind(rec.entity_id.clone())
-        .bind(rec.before_json.clone()).bind(rec.after_json.clone()).bind(rec.prev_hash.clone()).bind(rec.hash.clone())
-        .execute(c).await)?;
-    Ok(())
+
+    /// Appends one record after the held head.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn append(
+        &mut self,
+        tx: &mut Tx,
+        actor: &Actor,
+        action: &str,
+        entity: &str,
+        entity_id: impl ToString,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) -> Result<()> {
+        let mut rec = AuditRecord {
+            id: self.last_id + 1,
+            at: crate::now(),
+            actor_id: actor.user_id,
+            actor_name: actor.name.clone(),
+            actor_unit_id: actor.unit_id,
+            ip: actor.ip.clone(),
+            action: action.to_string(),
+            entity: entity.to_string(),
+            entity_id: entity_id.to_string(),
+            before_json: before.map(Value::to_string),
+            after_json: after.map(Value::to_string),
+            prev_hash: self.prev_hash.clone(),
+            hash: String::new(),
+        };
+        rec.hash = rec.compute_hash();
+        let sql = "INSERT INTO audit_log (id, at, actor_id, actor_name, actor_unit_id, ip, action, entity, entity_id, before_json, after_json, prev_hash, hash) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+        exec_tx!(tx, c => sqlx::query(sql)
+            .bind(rec.id).bind(rec.at).bind(rec.actor_id).bind(rec.actor_name.clone()).bind(rec.actor_unit_id)
+            .bind(rec.ip.clone()).bind(rec.action.clone()).bind(rec.entity.clone()).bind(rec.entity_id.clone())
+            .bind(rec.before_json.clone()).bind(rec.after_json.clone()).bind(rec.prev_hash.clone()).bind(rec.hash.clone())
+            .execute(c).await)?;
+        self.last_id = rec.id;
+        self.prev_hash = rec.hash;
+        Ok(())
+    }
 }
 
 /// The first broken link of the chain, if any.

@@ -972,7 +972,8 @@ pub async fn create(tx: &mut Tx, actor: &Actor, input: &ProjectInput) -> Result<
             format!("Project code '{code}' is already used."),
         )));
     }
-    let id = save(tx, actor, &mut r, None, &c, &Audit::Each).await?.id();
+    let mut chain = audit::Chain::load(tx).await?;
+    let id = save(tx, actor, &mut r, &mut chain, None, &c).await?.id();
     Ok(by_id_tx(tx, id).await?.expect("just saved"))
 }
 
@@ -991,79 +992,178 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, input: &ProjectInput) -
             format!("Project code '{code}' is already used."),
         )));
     }
-    save(tx, actor, &mut r, Some(id), &c, &Audit::Each).await?;
+    let mut chain = audit::Chain::load(tx).await?;
+    save(tx, actor, &mut r, &mut chain, Some(id), &c).await?;
     Ok(by_id_tx(tx, id).await?.expect("exists"))
 }
 
-/// How a save is audited.
-pub enum Audit {
-    /// One record per project (forms, API, imports).
-    Each,
+/// The state of a project as the audit log and change detection see it. Built the
+/// same way from a checked input and from the database, so "unchanged" is exact.
+fn snapshot_of(c: &Checked, sort: i64, plan: Option<&CheckedPlan>) -> serde_json::Value {
+    serde_json::json!({
+        "code": c.code, "name": c.name, "level": c.level.as_str(), "category": c.category.as_str(),
+        "nature": c.nature.as_str(), "stage": c.stage.as_str(), "division_id": c.division_id,
+        "owner_name": c.owner_name, "owner_credit_code": c.owner_credit_code, "owner_unit_id": c.owner_unit_id,
+        "responsible_unit_id": c.responsible_unit_id, "contact_leader_id": c.contact_leader_id,
+        "plan_doc": c.plan_doc, "total_investment": c.total_investment, "start_year": c.start_year,
+        "end_year": c.end_year, "land_mu": c.land_mu, "started": c.started, "start_date": c.start_date,
+        "description": c.description, "sort": sort,
+        "cooperators": c.cooperators, "members": c.members, "tags": c.tags,
+        "plan": plan.map(|p| serde_json::json!({"year": p.year, "annual": p.annual, "months": p.months, "mismatch": p.mismatch})),
+    })
 }
 
-/// The stored state of a project, for comparisons and audit snapshots.
-async fn snapshot_tx(tx: &mut Tx, id: i64) -> Result<Option<serde_json::Value>> {
-    let Some(p) = by_id_tx(tx, id).await? else {
-        return Ok(None);
-    };
-    let coop: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar("SELECT unit_id FROM project_cooperator WHERE project_id = $1 ORDER BY unit_id").bind(id).fetch_all(c).await)?;
+/// The stored project read back into the shape of a checked input.
+async fn stored(
+    tx: &mut Tx,
+    p: &Project,
+    plan_year: Option<i64>,
+) -> Result<(Checked, Option<CheckedPlan>)> {
+    let id = p.id;
+    let coop: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar("SELECT unit_id FROM project_cooperator WHERE project_id = $1").bind(id).fetch_all(c).await)?;
     let members: Vec<(String, Option<String>)> = on_tx!(tx, c => sqlx::query_as("SELECT name, duty FROM project_member WHERE project_id = $1 ORDER BY seq").bind(id).fetch_all(c).await)?;
-    let tags: Vec<String> = on_tx!(tx, c => sqlx::query_scalar("SELECT tag FROM project_tag WHERE project_id = $1 ORDER BY tag").bind(id).fetch_all(c).await)?;
-    let plans: Vec<PlanRow> = on_tx!(tx, c => sqlx::query_as("SELECT * FROM project_plan WHERE project_id = $1 ORDER BY year").bind(id).fetch_all(c).await)?;
-    Ok(Some(serde_json::json!({
-        "code": p.code, "name": p.name, "level": p.level, "category": p.category, "nature": p.nature,
-        "stage": p.stage, "division_id": p.division_id, "owner_name": p.owner_name,
-        "owner_credit_code": p.owner_credit_code, "owner_unit_id": p.owner_unit_id,
-        "responsible_unit_id": p.responsible_unit_id, "contact_leader_id": p.contact_leader_id,
-        "plan_doc": p.plan_doc, "total_investment": p.total_investment, "start_year": p.start_year,
-        "end_year": p.end_year, "land_mu": p.land_mu, "started": p.started, "start_date": p.start_date,
-        "description": p.description, "sort": p.sort, "active": p.active,
-        "cooperators": coop, "members": members, "tags": tags, "plans": plans,
-    })))
+    let tags: Vec<String> = on_tx!(tx, c => sqlx::query_scalar("SELECT tag FROM project_tag WHERE project_id = $1").bind(id).fetch_all(c).await)?;
+    let plan = match plan_year {
+        Some(y) => {
+            let row: Option<PlanRow> = on_tx!(tx, c => sqlx::query_as("SELECT * FROM project_plan WHERE project_id = $1 AND year = $2").bind(id).bind(y).fetch_optional(c).await)?;
+            row.map(|r| CheckedPlan {
+                year: r.year,
+                annual: r.annual,
+                months: r.months(),
+                mismatch: r.mismatch,
+            })
+        }
+        None => None,
+    };
+    let c = Checked {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        level: Level::parse(&p.level)?,
+        category: Category::parse(&p.category)?,
+        nature: Nature::parse(&p.nature)?,
+        stage: Stage::parse(&p.stage)?,
+        division_id: p.division_id,
+        division_code: p.division_code.clone(),
+        gov_unit_id: p.gov_unit_id,
+        owner_name: p.owner_name.clone(),
+        owner_credit_code: p.owner_credit_code.clone(),
+        owner_unit_id: p.owner_unit_id,
+        responsible_unit_id: p.responsible_unit_id,
+        cooperators: coop.into_iter().collect(),
+        contact_leader_id: p.contact_leader_id,
+        members,
+        plan_doc: p.plan_doc.clone(),
+        total_investment: p.total_investment,
+        plan: None,
+        start_year: p.start_year,
+        end_year: p.end_year,
+        land_mu: p.land_mu,
+        started: p.started,
+        start_date: p.start_date,
+        tags: tags.into_iter().collect(),
+        description: p.description.clone(),
+        sort: Some(p.sort),
+    };
+    Ok((c, plan))
 }
 
 macro_rules! bind_project {
-    ($tx:expr, $sql:expr, $c:expr, $sort:expr, $id:expr) => {
-        exec_tx!($tx, cn => sqlx::query($sql)
-            .bind($c.code.clone()).bind($c.name.clone()).bind($c.level.as_str()).bind($c.category.as_str()).bind($c.nature.as_str())
-            .bind($c.stage.as_str()).bind($c.division_id).bind($c.owner_name.clone()).bind($c.owner_credit_code.clone())
-            .bind($c.owner_unit_id).bind($c.responsible_unit_id).bind($c.contact_leader_id).bind($c.plan_doc.clone())
-            .bind($c.total_investment).bind($c.start_year).bind($c.end_year).bind($c.land_mu).bind($c.started).bind($c.start_date)
-            .bind($c.description.clone()).bind($sort).bind($c.stage != Stage::Terminated).bind($id).execute(cn).await)
-            .map_err(|e| StoreError::from(e).map_unique("project.code", "code", "项目代码已被其他项目使用。", "The project code is already used."))
+    ($q:expr, $c:expr, $sort:expr, $now:expr) => {
+        $q.bind($c.code.clone())
+            .bind($c.name.clone())
+            .bind($c.level.as_str())
+            .bind($c.category.as_str())
+            .bind($c.nature.as_str())
+            .bind($c.stage.as_str())
+            .bind($c.division_id)
+            .bind($c.owner_name.clone())
+            .bind($c.owner_credit_code.clone())
+            .bind($c.owner_unit_id)
+            .bind($c.responsible_unit_id)
+            .bind($c.contact_leader_id)
+            .bind($c.plan_doc.clone())
+            .bind($c.total_investment)
+            .bind($c.start_year)
+            .bind($c.end_year)
+            .bind($c.land_mu)
+            .bind($c.started)
+            .bind($c.start_date)
+            .bind($c.description.clone())
+            .bind($sort)
+            .bind($c.stage != Stage::Terminated)
+            .bind($now)
     };
 }
 
+fn code_taken(e: sqlx::Error) -> StoreError {
+    StoreError::from(e).map_unique(
+        "project.code",
+        "code",
+        "项目代码已被其他项目使用。",
+        "The project code is already used.",
+    )
+}
+
 /// Writes a checked project (new when `id` is `None`), checks scope before and after,
-/// logs a stage change, and records the audit entry. Unchanged projects are not touched.
+/// logs a stage change, and appends the audit record to `chain`. A project that would
+/// not change is not touched and not audited.
 pub async fn save(
     tx: &mut Tx,
     actor: &Actor,
     r: &mut Resolver,
+    chain: &mut audit::Chain,
     id: Option<i64>,
     c: &Checked,
-    _audit: &Audit,
 ) -> Result<Saved> {
     require_write(actor, c.scope_units())?;
     let now = crate::now();
-    let (id, before, old_stage) = match id {
+    let today = chrono::Local::now().date_naive();
+    let saved = match id {
         Some(id) => {
             let old = by_id_tx(tx, id)
                 .await?
                 .ok_or_else(|| StoreError::not_found("项目", "project", id))?;
             require_write(actor, old.scope_units())?;
-            let old_stage = Stage::parse(&old.stage)?;
-            if old_stage != c.stage {
-                old_stage.check_move(c.stage)?;
-            }
-            let before = snapshot_tx(tx, id).await?;
+            let (was, old_plan) = stored(tx, &old, c.plan.as_ref().map(|p| p.year)).await?;
             let sort = c.sort.unwrap_or(old.sort);
+            let before = snapshot_of(&was, old.sort, old_plan.as_ref());
+            let after = snapshot_of(c, sort, c.plan.as_ref());
+            if before == after {
+                return Ok(Saved::Unchanged(id));
+            }
+            if was.stage != c.stage {
+                was.stage.check_move(c.stage)?;
+            }
             let sql = "UPDATE project SET code = $1, name = $2, level = $3, category = $4, nature = $5, stage = $6, \
                  division_id = $7, owner_name = $8, owner_credit_code = $9, owner_unit_id = $10, responsible_unit_id = $11, \
                  contact_leader_id = $12, plan_doc = $13, total_investment = $14, start_year = $15, end_year = $16, land_mu = $17, \
-                 started = $18, start_date = $19, description = $20, sort = $21, active = $22 WHERE id = $23";
-            bind_project!(tx, sql, c, sort, id)?;
-            (id, before, Some(old_stage))
+                 started = $18, start_date = $19, description = $20, sort = $21, active = $22, updated_at = $23 WHERE id = $24";
+            exec_tx!(tx, cn => bind_project!(sqlx::query(sql), c, sort, now).bind(id).execute(cn).await).map_err(code_taken)?;
+            if was.cooperators != c.cooperators {
+                exec_tx!(tx, cn => sqlx::query("DELETE FROM project_cooperator WHERE project_id = $1").bind(id).execute(cn).await)?;
+            }
+            if was.members != c.members {
+                exec_tx!(tx, cn => sqlx::query("DELETE FROM project_member WHERE project_id = $1").bind(id).execute(cn).await)?;
+            }
+            if was.tags != c.tags {
+                exec_tx!(tx, cn => sqlx::query("DELETE FROM project_tag WHERE project_id = $1").bind(id).execute(cn).await)?;
+            }
+            write_children(tx, id, c, Some(&was)).await?;
+            if was.stage != c.stage {
+                log_stage(tx, actor, id, Some(was.stage), c.stage, today, now).await?;
+            }
+            chain
+                .append(
+                    tx,
+                    actor,
+                    "update",
+                    "project",
+                    id,
+                    Some(&before),
+                    Some(&after),
+                )
+                .await?;
+            Saved::Updated(id)
         }
         None => {
             let sort = match c.sort {
@@ -1074,60 +1174,56 @@ pub async fn save(
                  owner_unit_id, responsible_unit_id, contact_leader_id, plan_doc, total_investment, start_year, end_year, land_mu, \
                  started, start_date, description, sort, active, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) RETURNING id";
-            let id: i64 = on_tx!(tx, cn => sqlx::query_scalar(sql)
-                .bind(c.code.clone()).bind(c.name.clone()).bind(c.level.as_str()).bind(c.category.as_str()).bind(c.nature.as_str())
-                .bind(c.stage.as_str()).bind(c.division_id).bind(c.owner_name.clone()).bind(c.owner_credit_code.clone())
-                .bind(c.owner_unit_id).bind(c.responsible_unit_id).bind(c.contact_leader_id).bind(c.plan_doc.clone())
-                .bind(c.total_investment).bind(c.start_year).bind(c.end_year).bind(c.land_mu).bind(c.started).bind(c.start_date)
-                .bind(c.description.clone()).bind(sort).bind(c.stage != Stage::Terminated).bind(now).fetch_one(cn).await)
-                .map_err(|e| StoreError::from(e).map_unique("project.code", "code", "项目代码已被其他项目使用。", "The project code is already used."))?;
-            (id, None, None)
+            let id: i64 = on_tx!(tx, cn => bind_project!(sqlx::query_scalar(sql), c, sort, now).fetch_one(cn).await).map_err(code_taken)?;
+            write_children(tx, id, c, None).await?;
+            log_stage(tx, actor, id, None, c.stage, today, now).await?;
+            let after = snapshot_of(c, sort, c.plan.as_ref());
+            chain
+                .append(tx, actor, "create", "project", id, None, Some(&after))
+                .await?;
+            Saved::Created(id)
         }
     };
-    // Children are replaced wholesale: simpler than diffing and just as exact.
-    exec_tx!(tx, cn => sqlx::query("DELETE FROM project_cooperator WHERE project_id = $1").bind(id).execute(cn).await)?;
-    for u in &c.cooperators {
-        exec_tx!(tx, cn => sqlx::query("INSERT INTO project_cooperator (project_id, unit_id) VALUES ($1, $2)").bind(id).bind(*u).execute(cn).await)?;
+    r.remember(saved.id(), c);
+    Ok(saved)
+}
+
+/// Writes the children that differ from `was` (all of them for a new project).
+async fn write_children(tx: &mut Tx, id: i64, c: &Checked, was: Option<&Checked>) -> Result<()> {
+    if was.is_none_or(|w| w.cooperators != c.cooperators) {
+        for u in &c.cooperators {
+            exec_tx!(tx, cn => sqlx::query("INSERT INTO project_cooperator (project_id, unit_id) VALUES ($1, $2)").bind(id).bind(*u).execute(cn).await)?;
+        }
     }
-    exec_tx!(tx, cn => sqlx::query("DELETE FROM project_member WHERE project_id = $1").bind(id).execute(cn).await)?;
-    for (i, (name, duty)) in c.members.iter().enumerate() {
-        exec_tx!(tx, cn => sqlx::query("INSERT INTO project_member (project_id, seq, name, duty) VALUES ($1, $2, $3, $4)").bind(id).bind(i as i64).bind(name.clone()).bind(duty.clone()).execute(cn).await)?;
+    if was.is_none_or(|w| w.members != c.members) {
+        for (i, (name, duty)) in c.members.iter().enumerate() {
+            exec_tx!(tx, cn => sqlx::query("INSERT INTO project_member (project_id, seq, name, duty) VALUES ($1, $2, $3, $4)").bind(id).bind(i as i64).bind(name.clone()).bind(duty.clone()).execute(cn).await)?;
+        }
     }
-    exec_tx!(tx, cn => sqlx::query("DELETE FROM project_tag WHERE project_id = $1").bind(id).execute(cn).await)?;
-    for t in &c.tags {
-        exec_tx!(tx, cn => sqlx::query("INSERT INTO project_tag (project_id, tag) VALUES ($1, $2)").bind(id).bind(t.clone()).execute(cn).await)?;
+    if was.is_none_or(|w| w.tags != c.tags) {
+        for t in &c.tags {
+            exec_tx!(tx, cn => sqlx::query("INSERT INTO project_tag (project_id, tag) VALUES ($1, $2)").bind(id).bind(t.clone()).execute(cn).await)?;
+        }
     }
     if let Some(p) = &c.plan {
         put_plan(tx, id, p).await?;
     }
-    let after = snapshot_tx(tx, id).await?;
-    if before.is_some() && before == after {
-        return Ok(Saved::Unchanged(id));
-    }
-    if old_stage != Some(c.stage) {
-        let on = chrono::Local::now().date_naive();
-        exec_tx!(tx, cn => sqlx::query("INSERT INTO project_stage_log (project_id, from_stage, to_stage, on_date, note, actor_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(id).bind(old_stage.map(|s| s.as_str())).bind(c.stage.as_str()).bind(on).bind(None::<String>).bind(actor.name.clone()).bind(now).execute(cn).await)?;
-        exec_tx!(tx, cn => sqlx::query("UPDATE project SET stage_date = $1 WHERE id = $2").bind(on).bind(id).execute(cn).await)?;
-    }
-    exec_tx!(tx, cn => sqlx::query("UPDATE project SET updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(cn).await)?;
-    let action = if before.is_some() { "update" } else { "create" };
-    audit::record(
-        tx,
-        actor,
-        action,
-        "project",
-        id,
-        before.as_ref(),
-        after.as_ref(),
-    )
-    .await?;
-    r.remember(id, c);
-    Ok(if before.is_some() {
-        Saved::Updated(id)
-    } else {
-        Saved::Created(id)
-    })
+    Ok(())
+}
+
+async fn log_stage(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    from: Option<Stage>,
+    to: Stage,
+    on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    exec_tx!(tx, cn => sqlx::query("INSERT INTO project_stage_log (project_id, from_stage, to_stage, on_date, note, actor_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(id).bind(from.map(|s| s.as_str())).bind(to.as_str()).bind(on).bind(None::<String>).bind(actor.name.clone()).bind(now).execute(cn).await)?;
+    exec_tx!(tx, cn => sqlx::query("UPDATE project SET stage_date = $1 WHERE id = $2").bind(on).bind(id).execute(cn).await)?;
+    Ok(())
 }
 
 async fn put_plan(tx: &mut Tx, id: i64, p: &CheckedPlan) -> Result<()> {
@@ -1224,7 +1320,7 @@ pub async fn copy_plans_forward(tx: &mut Tx, actor: &Actor, from: i64) -> Result
 }
 
 /// A milestone as written in a form or the API.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct MilestoneInput {
     /// Node name, e.g. 完成环评批复.
@@ -1460,12 +1556,18 @@ pub async fn bulk_upsert(
             });
         }
     }
-    let failed_rows: BTreeSet<usize> = out.errors.iter().map(|e| e.row).collect();
+    let failed_rows: BTreeSet<(&str, usize)> = out
+        .errors
+        .iter()
+        .map(|e| (e.sheet.as_str(), e.row))
+        .collect();
+    let mut chain = audit::Chain::load(tx).await?;
     if !out.errors.is_empty() && !valid_only {
         out.skipped = rows.len();
         return Ok(out);
     }
     out.skipped = failed_rows.len();
+    drop(failed_rows);
     for (i, c, existing) in good {
         let row = &rows[i];
         // A second row for the same project within one file updates the first.
@@ -1477,7 +1579,7 @@ pub async fn bulk_upsert(
             }
             continue;
         }
-        match save(tx, actor, &mut r, existing, &c, &Audit::Each).await {
+        match save(tx, actor, &mut r, &mut chain, existing, &c).await {
             Ok(Saved::Created(_)) => out.imported += 1,
             Ok(Saved::Updated(_)) => out.updated += 1,
             Ok(Saved::Unchanged(_)) => out.skipped += 1,
@@ -1631,4 +1733,65 @@ pub async fn take_upload(db: &Db, actor: &Actor, id: i64) -> Result<(String, Vec
     let uid = actor.user_id.unwrap_or(-1);
     let row: Option<(String, Vec<u8>)> = on_db!(db, c => sqlx::query_as("SELECT file_name, content FROM import_upload WHERE id = $1 AND user_id = $2").bind(id).bind(uid).fetch_optional(c).await)?;
     row.ok_or_else(|| StoreError::not_found("上传文件", "upload", id))
+}
+
+/// Ids of projects by name, in the order asked (for the generator, whose names are unique).
+pub async fn ids_by_name<'a>(
+    tx: &mut Tx,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<Vec<i64>> {
+    let all: Vec<(i64, String)> =
+        on_tx!(tx, c => sqlx::query_as("SELECT id, name FROM project").fetch_all(c).await)?;
+    let map: HashMap<String, i64> = all.into_iter().map(|(i, n)| (n, i)).collect();
+    names
+        .map(|n| {
+            map.get(n)
+                .copied()
+                .ok_or_else(|| StoreError::not_found("项目", "project", n))
+        })
+        .collect()
+}
+
+/// Replaces the milestones of many projects at once (the generator's path), with one
+/// audit record naming the projects.
+pub async fn seed_milestones(
+    tx: &mut Tx,
+    actor: &Actor,
+    items: &[(i64, &[MilestoneInput])],
+) -> Result<()> {
+    for (id, nodes) in items {
+        exec_tx!(tx, c => sqlx::query("DELETE FROM milestone WHERE project_id = $1").bind(*id).execute(c).await)?;
+        for (i, n) in nodes.iter().enumerate() {
+            let planned = date_field("planned_date", "计划完成时间", &n.planned_date)?;
+            let actual = date_field("actual_date", "实际完成时间", &n.actual_date)?;
+            exec_tx!(tx, c => sqlx::query("INSERT INTO milestone (project_id, seq, name, duration_days, planned_date, actual_date, note) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(*id).bind(i as i64 + 1).bind(n.name.clone()).bind(n.duration_days).bind(planned).bind(actual).bind(n.note.clone()).execute(c).await)?;
+        }
+    }
+    let ids: Vec<i64> = items.iter().map(|(i, _)| *i).collect();
+    audit::record(
+        tx,
+        actor,
+        "seed_milestones",
+        "project",
+        "*",
+        None,
+        Some(&serde_json::json!({"projects": ids.len(), "first": ids.first(), "last": ids.last()})),
+    )
+    .await
+}
+
+/// Active leaders as (id, name, title), in protocol order, for pickers. Leaders are
+/// public within the government, so any project user may choose one.
+pub async fn leader_choices(db: &Db) -> Result<Vec<(i64, String, String)>> {
+    Ok(
+        on_db!(db, c => sqlx::query_as("SELECT id, name, title FROM leader WHERE active = TRUE ORDER BY sort, id").fetch_all(c).await)?,
+    )
+}
+
+/// Active governments and departments as (code, name), for the responsible-unit picker.
+pub async fn unit_choices(db: &Db) -> Result<Vec<(String, String)>> {
+    Ok(
+        on_db!(db, c => sqlx::query_as("SELECT code, name FROM unit WHERE active = TRUE AND kind IN ('government', 'department') ORDER BY kind DESC, code").fetch_all(c).await)?,
+    )
 }

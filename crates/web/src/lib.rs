@@ -15,6 +15,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod org;
+pub mod project;
 pub mod session;
 pub mod view;
 
@@ -76,6 +77,7 @@ pub fn app(state: AppState) -> Router {
         .merge(session::router())
         .merge(home::router())
         .merge(org::router())
+        .merge(project::router())
         .merge(admin::router())
         .merge(audit::router())
         .merge(account::router())

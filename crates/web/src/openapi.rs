@@ -24,6 +24,9 @@ use utoipa::OpenApi;
         crate::admin::user::api_password, crate::admin::user::api_action,
         crate::admin::role::api_list, crate::admin::role::api_create, crate::admin::role::api_get, crate::admin::role::api_update,
         crate::audit::api,
+        crate::project::api_list, crate::project::api_create, crate::project::api_get, crate::project::api_update,
+        crate::project::api_stage, crate::project::api_plan, crate::project::api_milestones,
+        crate::project::api_import, crate::project::api_export, crate::project::api_copy,
     ),
     tags(
         (name = "session", description = "登录、当前用户、访问令牌 / sign-in, current user, tokens"),
@@ -31,6 +34,7 @@ use utoipa::OpenApi;
         (name = "organisation", description = "行政区划、单位、领导 / divisions, units, leaders"),
         (name = "accounts", description = "用户与角色 / users and roles"),
         (name = "audit", description = "审计日志 / audit log"),
+        (name = "projects", description = "项目库：项目、计划、节点、台账导入导出 / project registry, plans, milestones, ledgers"),
     )
 )]
 pub struct ApiDoc;

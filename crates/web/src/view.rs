@@ -53,7 +53,7 @@ const MODULES: [NavItem; 9] = [
     NavItem {
         zh: "项目库",
         en: "Projects",
-        href: None,
+        href: Some("/projects"),
         key: "projects",
     },
     NavItem {
@@ -157,6 +157,13 @@ impl Chrome {
             "/audit",
             "audit",
         );
+        add(
+            a.has(Permission::ProjectAdmin),
+            "台账列名",
+            "Ledger columns",
+            "/admin/synonyms",
+            "synonyms",
+        );
         Chrome {
             l: me.lang,
             title,
@@ -164,7 +171,11 @@ impl Chrome {
             user_name: me.user.name.clone(),
             unit_name: me.user.unit_name.clone(),
             csrf: me.user.csrf_token.clone(),
-            modules: MODULES.to_vec(),
+            modules: MODULES
+                .iter()
+                .filter(|m| m.key != "projects" || a.has(Permission::ProjectRead))
+                .cloned()
+                .collect(),
             admin,
         }
     }

@@ -1,0 +1,1427 @@
+//! The project registry: list, project page, forms, plan, milestones, stage changes,
+//! ledger import with preview, exports, column synonyms, and the JSON API.
+
+pub mod ledger;
+
+use crate::error::ApiResult;
+use crate::i18n::Lang;
+use crate::session::Me;
+use crate::view::{self, Chrome, FormError, Pager, Pairs};
+use crate::{AppError, AppState, in_tx};
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use gongjian_domain::access::Permission;
+use gongjian_domain::money;
+use gongjian_domain::project::{
+    self as dp, Category, KNOWN_TAGS, Level, Nature, ProjectInput, Stage,
+};
+use gongjian_office::ledger::FIELDS;
+use gongjian_store::division::{self, DivisionFilter};
+use gongjian_store::project::{self, Detail, MilestoneInput, Project, ProjectFilter, ProjectItem};
+use gongjian_store::sql::Paged;
+use gongjian_store::{Page, StoreError};
+use ledger::ImportReport;
+use serde::{Deserialize, Serialize};
+
+/// Largest workbook accepted for import (bytes).
+pub const MAX_UPLOAD: usize = gongjian_office::table::MAX_FILE_BYTES as usize;
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/projects", get(list_page).post(create_submit))
+        .route("/projects/new", get(new_page))
+        .route("/projects/export", get(export_download))
+        .route("/projects/template.xlsx", get(template_download))
+        .route(
+            "/projects/import",
+            get(import_page)
+                .post(import_upload)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024)),
+        )
+        .route("/projects/import/{upload}", post(import_confirm))
+        .route("/projects/plans/copy", post(copy_submit))
+        .route("/projects/{id}", get(detail_page).post(edit_submit))
+        .route("/projects/{id}/edit", get(edit_page))
+        .route("/projects/{id}/stage", post(stage_submit))
+        .route("/projects/{id}/plan", post(plan_submit))
+        .route("/projects/{id}/milestones", post(milestones_submit))
+        .route("/admin/synonyms", get(synonyms_page).post(synonym_add))
+        .route("/admin/synonyms/{id}/delete", post(synonym_delete))
+        .route("/api/v1/projects", get(api_list).post(api_create))
+        .route("/api/v1/projects/export", get(api_export))
+        .route(
+            "/api/v1/projects/import",
+            post(api_import).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route("/api/v1/projects/plans/copy-forward", post(api_copy))
+        .route("/api/v1/projects/{id}", get(api_get).put(api_update))
+        .route("/api/v1/projects/{id}/stage", post(api_stage))
+        .route("/api/v1/projects/{id}/plans/{year}", put(api_plan))
+        .route("/api/v1/projects/{id}/milestones", put(api_milestones))
+}
+
+/// List query: filters, sorting and paging.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Name, code or owner contains.
+    pub q: Option<String>,
+    /// This division and everything below it.
+    pub division_code: Option<String>,
+    /// provincial / provincial_select / city / county
+    pub level: Option<String>,
+    /// reserve / preparation / construction / completed / operation / terminated
+    pub stage: Option<String>,
+    /// Category identifier.
+    pub category: Option<String>,
+    /// Contact leader id.
+    pub leader_id: Option<i64>,
+    /// Tag: special_bond, central_budget, showcase or campaign:名称.
+    pub tag: Option<String>,
+    /// Responsible unit code.
+    pub responsible_unit: Option<String>,
+    /// Plan year shown (default this year).
+    pub year: Option<i64>,
+    /// sort, code, name, division, level, stage, total_investment, annual_plan, updated_at
+    pub sort: Option<String>,
+    /// asc or desc
+    pub dir: Option<String>,
+    /// Include terminated projects.
+    pub include_inactive: Option<bool>,
+    /// 1-based page.
+    pub page: Option<i64>,
+    /// Rows per page (at most 500).
+    pub size: Option<i64>,
+    /// Export format: xlsx, csv or json.
+    pub format: Option<String>,
+}
+
+fn blank_none(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+impl ListQuery {
+    fn filter(&self) -> ProjectFilter {
+        ProjectFilter {
+            q: blank_none(&self.q),
+            division_code: blank_none(&self.division_code),
+            level: blank_none(&self.level),
+            stage: blank_none(&self.stage),
+            category: blank_none(&self.category),
+            leader_id: self.leader_id,
+            tag: blank_none(&self.tag),
+            responsible_unit: blank_none(&self.responsible_unit),
+            year: self.year,
+            sort: blank_none(&self.sort),
+            dir: blank_none(&self.dir),
+            include_inactive: self.include_inactive,
+        }
+    }
+
+    fn pairs(&self) -> Vec<(&'static str, Option<String>)> {
+        vec![
+            ("q", self.q.clone()),
+            ("division_code", self.division_code.clone()),
+            ("level", self.level.clone()),
+            ("stage", self.stage.clone()),
+            ("category", self.category.clone()),
+            ("leader_id", self.leader_id.map(|v| v.to_string())),
+            ("tag", self.tag.clone()),
+            ("year", self.year.map(|v| v.to_string())),
+        ]
+    }
+}
+
+/// Options of a closed vocabulary: (identifier, label).
+type Options = Vec<(String, String)>;
+
+fn vocab<T: Copy>(
+    all: &[T],
+    id: impl Fn(T) -> &'static str,
+    zh: impl Fn(T) -> &'static str,
+    en: impl Fn(T) -> &'static str,
+    l: Lang,
+) -> Options {
+    all.iter()
+        .map(|v| (id(*v).to_string(), l.t(zh(*v), en(*v)).to_string()))
+        .collect()
+}
+
+fn levels(l: Lang) -> Options {
+    vocab(Level::ALL, Level::as_str, Level::zh, Level::en, l)
+}
+fn stages(l: Lang) -> Options {
+    vocab(Stage::ALL, Stage::as_str, Stage::zh, Stage::en, l)
+}
+fn categories(l: Lang) -> Options {
+    vocab(
+        Category::ALL,
+        Category::as_str,
+        Category::zh,
+        Category::en,
+        l,
+    )
+}
+fn natures(l: Lang) -> Options {
+    vocab(Nature::ALL, Nature::as_str, Nature::zh, Nature::en, l)
+}
+
+fn label(opts: &Options, id: &str) -> String {
+    opts.iter()
+        .find(|(k, _)| k == id)
+        .map_or(id.to_string(), |(_, v)| v.clone())
+}
+
+/// A row of the list page, with display text.
+pub struct Row {
+    /// The project.
+    pub p: Project,
+    /// Level label.
+    pub level: String,
+    /// Stage label.
+    pub stage: String,
+    /// Category label.
+    pub category: String,
+    /// 万元 with separators.
+    pub total: String,
+    /// 万元 with separators, or —.
+    pub annual: String,
+}
+
+#[derive(Template)]
+#[template(path = "projects.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<Row>,
+    pager: Pager,
+    q: ListQuery,
+    divisions: Options,
+    leaders: Options,
+    levels: Options,
+    stages: Options,
+    categories: Options,
+    tags: Options,
+    leader_sel: String,
+    year: i64,
+    can_write: bool,
+    query: String,
+    sort_links: Vec<(&'static str, String, String)>,
+}
+
+async fn division_options(st: &AppState, me: &Me) -> Result<Options, AppError> {
+    if !me.actor.access.has(Permission::OrgRead) {
+        return Ok(Vec::new());
+    }
+    Ok(
+        division::list(&st.db, &me.actor, &DivisionFilter::default())
+            .await?
+            .into_iter()
+            .filter(|d| d.kind != "town")
+            .map(|d| (d.code, d.name))
+            .collect(),
+    )
+}
+
+async fn leader_options(st: &AppState) -> Result<Options, AppError> {
+    // Leaders are public within the government: every project user may pick one.
+    let rows = project::leader_choices(&st.db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n, t)| (id.to_string(), format!("{n}（{t}）")))
+        .collect())
+}
+
+fn tag_options(l: Lang) -> Options {
+    KNOWN_TAGS
+        .iter()
+        .map(|(id, zh, en)| (id.to_string(), l.t(zh, en).to_string()))
+        .collect()
+}
+
+async fn list_page(
+    State(st): State<AppState>,
+    me: Me,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let page = Page::new(q.page, q.size);
+    let f = q.filter();
+    let res = project::list(&st.db, &me.actor, &f, page).await?;
+    let l = me.lang;
+    let (lv, sg, ct) = (levels(l), stages(l), categories(l));
+    let rows = res
+        .items
+        .into_iter()
+        .map(|p| Row {
+            level: label(&lv, &p.level),
+            stage: label(&sg, &p.stage),
+            category: label(&ct, &p.category),
+            total: money::wan_grouped(p.total_investment),
+            annual: p.annual_plan.map_or("—".into(), money::wan_grouped),
+            p,
+        })
+        .collect();
+    let mut pairs = q.pairs();
+    pairs.push(("sort", q.sort.clone()));
+    pairs.push(("dir", q.dir.clone()));
+    pairs.push(("size", q.size.map(|s| s.to_string())));
+    let base = view::query_without_page(&pairs);
+    let filters_only = view::query_without_page(&q.pairs());
+    let cur_sort = q.sort.clone().unwrap_or_else(|| "sort".into());
+    let cur_desc = q.dir.as_deref() == Some("desc");
+    let sort_links = [
+        ("code", l.t("项目代码", "Code")),
+        ("name", l.t("项目名称", "Name")),
+        ("division", l.t("所在地", "Division")),
+        ("level", l.t("级别", "Level")),
+        ("stage", l.t("阶段", "Stage")),
+        (
+            "total_investment",
+            l.t("总投资（万元）", "Total (10k yuan)"),
+        ),
+        (
+            "annual_plan",
+            l.t("年度计划（万元）", "Annual plan (10k yuan)"),
+        ),
+    ]
+    .into_iter()
+    .map(|(key, text)| {
+        let dir = if cur_sort == key && !cur_desc {
+            "desc"
+        } else {
+            "asc"
+        };
+        let arrow = if cur_sort == key {
+            if cur_desc { " ↓" } else { " ↑" }
+        } else {
+            ""
+        };
+        (
+            key,
+            format!("{text}{arrow}"),
+            format!(
+                "?{filters_only}{}sort={key}&dir={dir}",
+                if filters_only.is_empty() { "" } else { "&" }
+            ),
+        )
+    })
+    .collect();
+    let p = ListPage {
+        c: Chrome::new(&me, "projects", l.t("项目库", "Projects").into()),
+        pager: Pager::new(res.total, page.page, page.size, base),
+        rows,
+        year: f.year.unwrap_or_else(project::this_year),
+        divisions: division_options(&st, &me).await?,
+        leaders: leader_options(&st).await?,
+        levels: lv,
+        stages: sg,
+        categories: ct,
+        tags: tag_options(l),
+        leader_sel: q.leader_id.map(|i| i.to_string()).unwrap_or_default(),
+        can_write: me.actor.access.has(Permission::ProjectWrite),
+        query: filters_only,
+        sort_links,
+        q,
+    };
+    Ok(view::render(&p))
+}
+
+/// One year's plan for display.
+pub struct PlanView {
+    /// Year.
+    pub year: i64,
+    /// 万元.
+    pub annual: String,
+    /// 万元 per month (— when not given).
+    pub months: Vec<String>,
+    /// The months do not add up.
+    pub mismatch: bool,
+    /// Chart data: months and cumulative, 万元.
+    pub chart: String,
+}
+
+/// A milestone with its backward schedule.
+pub struct NodeView {
+    /// The node.
+    pub m: gongjian_store::project::Milestone,
+    /// Latest start (倒排), if scheduled.
+    pub latest_start: Option<chrono::NaiveDate>,
+    /// Days until the latest start.
+    pub countdown: Option<i64>,
+    /// done / overdue / due / planned
+    pub status: &'static str,
+}
+
+fn plan_views(d: &Detail, l: Lang) -> Vec<PlanView> {
+    d.plans
+        .iter()
+        .map(|p| {
+            let months = p.months();
+            let cum = dp::cumulative(p.annual, &months);
+            let to_wan = |y: i64| money::wan(y).parse::<f64>().unwrap_or(0.0);
+            let chart = serde_json::json!({
+                "names": (1..=12).map(|m| format!("{m}{}", l.t("月", ""))).collect::<Vec<_>>(),
+                "values": months.iter().map(|m| m.map(to_wan)).collect::<Vec<_>>(),
+                "line": cum.iter().map(|c| to_wan(*c)).collect::<Vec<_>>(),
+                "bar_name": l.t("月度计划", "Monthly plan"),
+                "line_name": l.t("累计计划（序时目标）", "Cumulative plan"),
+                "unit": l.t("万元", "10k yuan"),
+            });
+            PlanView {
+                year: p.year,
+                annual: money::wan_grouped(p.annual),
+                months: months
+                    .iter()
+                    .map(|m| m.map_or("—".into(), money::wan_grouped))
+                    .collect(),
+                mismatch: p.mismatch,
+                chart: chart.to_string(),
+            }
+        })
+        .collect()
+}
+
+fn node_views(d: &Detail) -> Vec<NodeView> {
+    let today = chrono::Local::now().date_naive();
+    // Backward scheduling runs from the last planned date through the durations.
+    let target = d.milestones.iter().rev().find_map(|m| m.planned_date);
+    let durations: Vec<u32> = d
+        .milestones
+        .iter()
+        .map(|m| m.duration_days.unwrap_or(0).max(0) as u32)
+        .collect();
+    let sched = target.map(|t| dp::backward_schedule(t, &durations, today));
+    d.milestones
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let s = sched.as_ref().and_then(|s| s.get(i));
+            let status = if m.actual_date.is_some() {
+                "done"
+            } else if m.planned_date.is_some_and(|p| p < today) {
+                "overdue"
+            } else if s.is_some_and(|s| s.countdown_days <= 0) {
+                "due"
+            } else {
+                "planned"
+            };
+            NodeView {
+                m: m.clone(),
+                latest_start: s.map(|s| s.latest_start),
+                countdown: s.map(|s| s.countdown_days),
+                status,
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "project.html")]
+struct DetailPage {
+    c: Chrome,
+    d: Detail,
+    level: String,
+    stage: String,
+    category: String,
+    nature: String,
+    total: String,
+    land: String,
+    tags: Vec<String>,
+    plans: Vec<PlanView>,
+    nodes: Vec<NodeView>,
+    next_stages: Options,
+    stage_labels: Options,
+    can_write: bool,
+    error: Option<FormError>,
+    saved: bool,
+    plan_year: i64,
+}
+
+impl DetailPage {
+    fn stage_label(&self, id: &str) -> String {
+        label(&self.stage_labels, id)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Saved {
+    saved: Option<String>,
+}
+
+async fn detail_page(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Query(s): Query<Saved>,
+) -> Result<Response, AppError> {
+    render_detail(&st, &me, id, None, s.saved.is_some()).await
+}
+
+async fn render_detail(
+    st: &AppState,
+    me: &Me,
+    id: i64,
+    error: Option<FormError>,
+    saved: bool,
+) -> Result<Response, AppError> {
+    let d = project::detail(&st.db, &me.actor, id).await?;
+    let l = me.lang;
+    let sg = stages(l);
+    let stage = Stage::parse(&d.project.stage).unwrap_or(Stage::Reserve);
+    let next_stages = Stage::ALL
+        .iter()
+        .filter(|s| stage.may_move_to(**s))
+        .map(|s| (s.as_str().to_string(), l.t(s.zh(), s.en()).to_string()))
+        .collect();
+    let can_write = me.actor.access.has(Permission::ProjectWrite)
+        && me.actor.access.scope(Permission::ProjectWrite).all
+        || d.project.scope_units().iter().any(|u| {
+            me.actor
+                .access
+                .scope(Permission::ProjectWrite)
+                .allows(*u, None)
+        });
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = DetailPage {
+        c: Chrome::new(me, "projects", d.project.name.clone()),
+        level: label(&levels(l), &d.project.level),
+        stage: label(&sg, &d.project.stage),
+        category: label(&categories(l), &d.project.category),
+        nature: label(&natures(l), &d.project.nature),
+        total: money::wan_grouped(d.project.total_investment),
+        land: d.project.land_mu.map_or("—".into(), money::mu),
+        tags: d
+            .tags
+            .iter()
+            .map(|t| dp::tag_label(t, l == Lang::Zh))
+            .collect(),
+        plans: plan_views(&d, l),
+        nodes: node_views(&d),
+        next_stages,
+        stage_labels: sg,
+        can_write,
+        error,
+        saved,
+        plan_year: project::this_year(),
+        d,
+    };
+    Ok((status, view::render(&page)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "project_form.html")]
+struct FormPage {
+    c: Chrome,
+    editing: Option<Project>,
+    input: ProjectInput,
+    divisions: Options,
+    units: Options,
+    leaders: Options,
+    levels: Options,
+    stages: Options,
+    categories: Options,
+    natures: Options,
+    tags: Options,
+    campaigns: String,
+    members: String,
+    cooperators: String,
+    error: Option<FormError>,
+}
+
+async fn unit_options(st: &AppState) -> Result<Options, AppError> {
+    Ok(project::unit_choices(&st.db).await?)
+}
+
+async fn form_page(
+    st: &AppState,
+    me: &Me,
+    editing: Option<Project>,
+    input: ProjectInput,
+    error: Option<FormError>,
+) -> Result<Response, AppError> {
+    let l = me.lang;
+    let title = editing
+        .as_ref()
+        .map_or(l.t("新增项目", "New project").to_string(), |p| {
+            p.name.clone()
+        });
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let campaigns = input
+        .tags
+        .iter()
+        .filter_map(|t| t.strip_prefix("campaign:"))
+        .collect::<Vec<_>>()
+        .join("、");
+    let leaders: Options = leader_options(st)
+        .await?
+        .into_iter()
+        .map(|(_, label)| (label.split('（').next().unwrap_or("").to_string(), label))
+        .collect();
+    let page = FormPage {
+        c: Chrome::new(me, "projects", title),
+        editing,
+        members: input.members.join("\n"),
+        cooperators: input.cooperating_units.join("、"),
+        campaigns,
+        divisions: division_options(st, me).await?,
+        units: unit_options(st).await?,
+        leaders,
+        levels: levels(l),
+        stages: stages(l),
+        categories: categories(l),
+        natures: natures(l),
+        tags: tag_options(l),
+        input,
+        error,
+    };
+    Ok((status, view::render(&page)).into_response())
+}
+
+fn input_of(p: &Pairs) -> ProjectInput {
+    let split = |s: String| -> Vec<String> {
+        s.split(['、', '，', ',', '\n', ';', '；'])
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let mut tags: Vec<String> = p
+        .all("tags")
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect();
+    tags.extend(
+        split(p.get("campaigns"))
+            .into_iter()
+            .map(|c| format!("campaign:{c}")),
+    );
+    let year = |k: &str| p.get(k).parse::<i64>().ok();
+    ProjectInput {
+        code: p.opt("code"),
+        name: p.get("name"),
+        level: p.get("level"),
+        category: p.get("category"),
+        nature: p.get("nature"),
+        stage: p.get("stage"),
+        division: p.get("division"),
+        owner_name: p.opt("owner_name"),
+        owner_credit_code: p.opt("owner_credit_code"),
+        responsible_unit: p.opt("responsible_unit"),
+        cooperating_units: split(p.get("cooperating_units")),
+        contact_leader: p.opt("contact_leader"),
+        members: p
+            .get("members")
+            .lines()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        plan_doc: p.opt("plan_doc"),
+        total_investment_wan: p.opt("total_investment_wan"),
+        start_year: year("start_year"),
+        end_year: year("end_year"),
+        land_mu: p.opt("land_mu"),
+        started: Some(p.checked("started")),
+        start_date: p.opt("start_date"),
+        tags,
+        description: p.opt("description"),
+        ..Default::default()
+    }
+}
+
+/// The stored project as a form input (no plan: plans have their own form).
+fn input_from(d: &Detail) -> ProjectInput {
+    let p = &d.project;
+    ProjectInput {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        level: p.level.clone(),
+        category: p.category.clone(),
+        nature: p.nature.clone(),
+        stage: p.stage.clone(),
+        division: p.division_code.clone(),
+        owner_name: p.owner_name.clone(),
+        owner_credit_code: p.owner_credit_code.clone(),
+        responsible_unit: p.responsible_unit_code.clone(),
+        cooperating_units: d.cooperators.iter().map(|(c, _)| c.clone()).collect(),
+        contact_leader: p.contact_leader.clone(),
+        members: d.members.clone(),
+        plan_doc: p.plan_doc.clone(),
+        total_investment_wan: Some(money::wan(p.total_investment)),
+        start_year: p.start_year,
+        end_year: p.end_year,
+        land_mu: p.land_mu.map(money::mu),
+        started: Some(p.started),
+        start_date: p.start_date.map(|d| d.to_string()),
+        tags: d.tags.clone(),
+        description: p.description.clone(),
+        sort: Some(p.sort),
+        ..Default::default()
+    }
+}
+
+async fn retry(
+    st: &AppState,
+    me: &Me,
+    editing: Option<Project>,
+    input: ProjectInput,
+    e: StoreError,
+) -> Result<Response, AppError> {
+    let e = AppError::from(e);
+    if e.field.is_none() {
+        return Err(e);
+    }
+    form_page(st, me, editing, input, Some(FormError::of(&e, me.lang))).await
+}
+
+async fn new_page(State(st): State<AppState>, me: Me) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectWrite)
+        .map_err(StoreError::from)?;
+    let input = ProjectInput {
+        level: "city".into(),
+        category: "industrial".into(),
+        nature: "new".into(),
+        stage: "preparation".into(),
+        ..Default::default()
+    };
+    form_page(&st, &me, None, input, None).await
+}
+
+async fn create_submit(State(st): State<AppState>, me: Me, p: Pairs) -> Result<Response, AppError> {
+    let input = input_of(&p);
+    match in_tx!(st.db, |tx| project::create(&mut tx, &me.actor, &input)
+        .await?)
+    {
+        Ok(p) => Ok(Redirect::to(&format!("/projects/{}?saved=1", p.id)).into_response()),
+        Err(e) => retry(&st, &me, None, input, e).await,
+    }
+}
+
+async fn edit_page(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let d = project::detail(&st.db, &me.actor, id).await?;
+    let input = input_from(&d);
+    form_page(&st, &me, Some(d.project), input, None).await
+}
+
+async fn edit_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    let d = project::detail(&st.db, &me.actor, id).await?;
+    let mut input = input_of(&p);
+    // The stage changes through its own form, with a date and a note.
+    input.stage = d.project.stage.clone();
+    input.sort = Some(d.project.sort);
+    match in_tx!(st.db, |tx| project::update(&mut tx, &me.actor, id, &input)
+        .await?)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?saved=1")).into_response()),
+        Err(e) => retry(&st, &me, Some(d.project), input, e).await,
+    }
+}
+
+async fn detail_retry(
+    st: &AppState,
+    me: &Me,
+    id: i64,
+    e: StoreError,
+) -> Result<Response, AppError> {
+    let e = AppError::from(e);
+    if e.field.is_none() {
+        return Err(e);
+    }
+    render_detail(st, me, id, Some(FormError::of(&e, me.lang)), false).await
+}
+
+async fn stage_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    project::get(&st.db, &me.actor, id, Permission::ProjectRead).await?;
+    let (to, on, note) = (p.get("stage"), p.opt("on_date"), p.opt("note"));
+    match in_tx!(st.db, |tx| project::change_stage(
+        &mut tx,
+        &me.actor,
+        id,
+        &to,
+        on.as_deref(),
+        note.as_deref()
+    )
+    .await?)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?saved=1")).into_response()),
+        Err(e) => detail_retry(&st, &me, id, e).await,
+    }
+}
+
+async fn plan_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    project::get(&st.db, &me.actor, id, Permission::ProjectRead).await?;
+    let year = p
+        .get("year")
+        .parse::<i64>()
+        .unwrap_or_else(|_| project::this_year());
+    let months: Vec<Option<String>> = (1..=12).map(|m| p.opt(&format!("m{m}"))).collect();
+    let months = if months.iter().all(Option::is_none) {
+        Vec::new()
+    } else {
+        months
+    };
+    let (annual, allow) = (p.get("annual_wan"), p.checked("allow_mismatch"));
+    match in_tx!(st.db, |tx| project::set_plan(
+        &mut tx, &me.actor, id, year, &annual, &months, allow
+    )
+    .await?)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?saved=1#plan")).into_response()),
+        Err(e) => detail_retry(&st, &me, id, e).await,
+    }
+}
+
+async fn milestones_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    project::get(&st.db, &me.actor, id, Permission::ProjectRead).await?;
+    let names = p.all("name");
+    let durs = p.all("duration_days");
+    let planned = p.all("planned_date");
+    let actual = p.all("actual_date");
+    let nodes: Vec<MilestoneInput> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| MilestoneInput {
+            name: n.clone(),
+            duration_days: durs.get(i).and_then(|d| d.trim().parse().ok()),
+            planned_date: planned.get(i).cloned(),
+            actual_date: actual.get(i).cloned(),
+            note: None,
+        })
+        .collect();
+    match in_tx!(st.db, |tx| project::set_milestones(
+        &mut tx, &me.actor, id, &nodes
+    )
+    .await?)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?saved=1#milestones")).into_response()),
+        Err(e) => detail_retry(&st, &me, id, e).await,
+    }
+}
+
+async fn copy_submit(State(st): State<AppState>, me: Me, p: Pairs) -> Result<Response, AppError> {
+    let from = p
+        .get("from")
+        .parse::<i64>()
+        .unwrap_or_else(|_| project::this_year());
+    let n = in_tx!(st.db, |tx| project::copy_plans_forward(
+        &mut tx, &me.actor, from
+    )
+    .await?)?;
+    Ok(Redirect::to(&format!("/projects?year={}&copied={n}", from + 1)).into_response())
+}
+
+fn download(x: ledger::Export) -> Response {
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        percent_encode(&x.file_name)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, x.content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        x.bytes,
+    )
+        .into_response()
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn export_download(
+    State(st): State<AppState>,
+    me: Me,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let format = q.format.clone().unwrap_or_else(|| "xlsx".into());
+    Ok(download(
+        ledger::export(&st.db, &me.actor, &q.filter(), &format).await?,
+    ))
+}
+
+async fn template_download(me: Me) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectRead)
+        .map_err(StoreError::from)?;
+    let year = project::this_year();
+    Ok(download(ledger::Export {
+        bytes: ledger::template(year),
+        content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        file_name: format!("重点项目导入模板-{year}.xlsx"),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "project_import.html")]
+struct ImportPage {
+    c: Chrome,
+    report: Option<ImportReport>,
+    upload: Option<i64>,
+    file_name: String,
+    done: bool,
+    error: Option<String>,
+}
+
+async fn import_page(me: Me) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectWrite)
+        .map_err(StoreError::from)?;
+    Ok(view::render(&ImportPage {
+        c: Chrome::new(
+            &me,
+            "projects",
+            me.lang.t("导入项目台账", "Import a ledger").into(),
+        ),
+        report: None,
+        upload: None,
+        file_name: String::new(),
+        done: false,
+        error: None,
+    }))
+}
+
+async fn import_upload(
+    State(st): State<AppState>,
+    me: Me,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectWrite)
+        .map_err(StoreError::from)?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut sheet: Option<String> = None;
+    let bad = |m: String| {
+        AppError::from(StoreError::from(gongjian_domain::DomainError::new(
+            "file",
+            m.clone(),
+            m,
+        )))
+    };
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("上传失败 / upload failed: {e}")))?
+    {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.xlsx").to_string();
+                let bytes = field.bytes().await.map_err(|e| bad(format!("文件过大或上传中断（上限 20 MiB）/ file too large or upload interrupted: {e}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            Some("sheet") => sheet = field.text().await.ok().filter(|s| !s.trim().is_empty()),
+            _ => {}
+        }
+    }
+    let c = Chrome::new(
+        &me,
+        "projects",
+        me.lang.t("导入项目台账", "Import a ledger").into(),
+    );
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let page = ImportPage {
+            c,
+            report: None,
+            upload: None,
+            file_name: String::new(),
+            done: false,
+            error: Some(
+                me.lang
+                    .t(
+                        "请选择要导入的 xlsx 或 csv 文件。",
+                        "Choose an xlsx or csv file.",
+                    )
+                    .into(),
+            ),
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, view::render(&page)).into_response());
+    };
+    let report = ledger::import_bytes(
+        &st.db,
+        &me.actor,
+        &name,
+        &bytes,
+        sheet.as_deref(),
+        true,
+        false,
+    )
+    .await?;
+    let upload = in_tx!(st.db, |tx| project::stash_upload(
+        &mut tx, &me.actor, &name, &bytes
+    )
+    .await?)?;
+    Ok(view::render(&ImportPage {
+        c,
+        report: Some(report),
+        upload: Some(upload),
+        file_name: name,
+        done: false,
+        error: None,
+    }))
+}
+
+async fn import_confirm(
+    State(st): State<AppState>,
+    me: Me,
+    Path(upload): Path<i64>,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    let (name, bytes) = project::take_upload(&st.db, &me.actor, upload).await?;
+    let valid_only = p.get("mode") == "valid_only";
+    let sheet = p.opt("sheet");
+    let report = ledger::import_bytes(
+        &st.db,
+        &me.actor,
+        &name,
+        &bytes,
+        sheet.as_deref(),
+        false,
+        valid_only,
+    )
+    .await?;
+    let c = Chrome::new(
+        &me,
+        "projects",
+        me.lang.t("导入结果", "Import result").into(),
+    );
+    Ok(view::render(&ImportPage {
+        c,
+        report: Some(report),
+        upload: None,
+        file_name: name,
+        done: true,
+        error: None,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "synonyms.html")]
+struct SynonymsPage {
+    c: Chrome,
+    rows: Vec<(i64, String, String)>,
+    fields: Vec<(&'static str, String)>,
+    error: Option<FormError>,
+}
+
+fn field_options() -> Vec<(&'static str, String)> {
+    FIELDS
+        .iter()
+        .map(|f| (f.id, format!("{}（{}）", f.zh, f.id)))
+        .collect()
+}
+
+async fn synonyms_page(State(st): State<AppState>, me: Me) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectAdmin)
+        .map_err(StoreError::from)?;
+    let rows = project::synonyms(&st.db).await?;
+    Ok(view::render(&SynonymsPage {
+        c: Chrome::new(
+            &me,
+            "synonyms",
+            me.lang.t("台账列名", "Ledger column names").into(),
+        ),
+        rows,
+        fields: field_options(),
+        error: None,
+    }))
+}
+
+async fn synonym_add(State(st): State<AppState>, me: Me, p: Pairs) -> Result<Response, AppError> {
+    let (field, syn) = (p.get("field"), p.get("synonym"));
+    let ids = gongjian_office::ledger::field_ids();
+    match in_tx!(st.db, |tx| project::add_synonym(
+        &mut tx, &me.actor, &field, &syn, &ids
+    )
+    .await?)
+    {
+        Ok(_) => Ok(Redirect::to("/admin/synonyms").into_response()),
+        Err(e) => {
+            let e = AppError::from(e);
+            if e.field.is_none() {
+                return Err(e);
+            }
+            let rows = project::synonyms(&st.db).await?;
+            let page = SynonymsPage {
+                c: Chrome::new(
+                    &me,
+                    "synonyms",
+                    me.lang.t("台账列名", "Ledger column names").into(),
+                ),
+                rows,
+                fields: field_options(),
+                error: Some(FormError::of(&e, me.lang)),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, view::render(&page)).into_response())
+        }
+    }
+}
+
+async fn synonym_delete(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    in_tx!(st.db, |tx| project::delete_synonym(&mut tx, &me.actor, id)
+        .await?)?;
+    Ok(Redirect::to("/admin/synonyms").into_response())
+}
+
+/// A page of projects (schema for the OpenAPI document).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PagedProjects {
+    items: Vec<ProjectItem>,
+    total: i64,
+    page: i64,
+    size: i64,
+}
+
+/// Projects within the caller's scope: filtered, sorted, paged.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ListQuery), responses((status = 200, body = PagedProjects)))]
+async fn api_list(
+    State(st): State<AppState>,
+    me: Me,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<PagedProjects>> {
+    let r: Paged<Project> =
+        project::list(&st.db, &me.actor, &q.filter(), Page::new(q.page, q.size)).await?;
+    Ok(Json(PagedProjects {
+        items: r.items.iter().map(Project::item).collect(),
+        total: r.total,
+        page: r.page,
+        size: r.size,
+    }))
+}
+
+/// A project with its team, tags, plans, milestones (with backward schedule) and stage history.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProjectDetail {
+    project: ProjectItem,
+    /// Cooperating units: [code, name].
+    cooperators: Vec<(String, String)>,
+    /// Task force members.
+    members: Vec<String>,
+    /// Tag identifiers.
+    tags: Vec<String>,
+    plans: Vec<PlanJson>,
+    milestones: Vec<MilestoneJson>,
+    stages: Vec<gongjian_store::project::StageChange>,
+}
+
+/// A year's plan, 万元.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlanJson {
+    year: i64,
+    annual_wan: String,
+    /// 12 entries, null when not given.
+    months_wan: Vec<Option<String>>,
+    /// Cumulative plan to the end of each month (the time-proportional target).
+    cumulative_wan: Vec<String>,
+    mismatch: bool,
+}
+
+/// A milestone with its backward schedule.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MilestoneJson {
+    #[serde(flatten)]
+    node: gongjian_store::project::Milestone,
+    latest_start: Option<chrono::NaiveDate>,
+    countdown_days: Option<i64>,
+    status: String,
+}
+
+fn detail_json(d: Detail) -> ProjectDetail {
+    let nodes = node_views(&d);
+    ProjectDetail {
+        project: d.project.item(),
+        plans: d
+            .plans
+            .iter()
+            .map(|p| PlanJson {
+                year: p.year,
+                annual_wan: money::wan(p.annual),
+                months_wan: p.months().iter().map(|m| m.map(money::wan)).collect(),
+                cumulative_wan: dp::cumulative(p.annual, &p.months())
+                    .iter()
+                    .map(|c| money::wan(*c))
+                    .collect(),
+                mismatch: p.mismatch,
+            })
+            .collect(),
+        milestones: nodes
+            .into_iter()
+            .map(|n| MilestoneJson {
+                node: n.m,
+                latest_start: n.latest_start,
+                countdown_days: n.countdown,
+                status: n.status.into(),
+            })
+            .collect(),
+        cooperators: d.cooperators,
+        members: d.members,
+        tags: d.tags,
+        stages: d.stages,
+    }
+}
+
+/// One project with everything around it.
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = i64, Path)), responses((status = 200, body = ProjectDetail), (status = 404)))]
+async fn api_get(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProjectDetail>> {
+    Ok(Json(detail_json(
+        project::detail(&st.db, &me.actor, id).await?,
+    )))
+}
+
+/// Creates a project.
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectInput, responses((status = 201, body = ProjectItem), (status = 409), (status = 422)))]
+async fn api_create(
+    State(st): State<AppState>,
+    me: Me,
+    Json(input): Json<ProjectInput>,
+) -> ApiResult<(StatusCode, Json<ProjectItem>)> {
+    let p = in_tx!(st.db, |tx| project::create(&mut tx, &me.actor, &input)
+        .await?)?;
+    Ok((StatusCode::CREATED, Json(p.item())))
+}
+
+/// Replaces a project's fields; a different stage must be an allowed transition.
+#[utoipa::path(put, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = i64, Path)), request_body = ProjectInput, responses((status = 200, body = ProjectItem), (status = 404), (status = 422)))]
+async fn api_update(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(input): Json<ProjectInput>,
+) -> ApiResult<Json<ProjectItem>> {
+    project::get(&st.db, &me.actor, id, Permission::ProjectRead).await?;
+    Ok(Json(
+        in_tx!(st.db, |tx| project::update(&mut tx, &me.actor, id, &input)
+            .await?)?
+        .item(),
+    ))
+}
+
+/// A stage change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct StageInput {
+    /// Target stage.
+    pub stage: String,
+    /// Date of the change (default today).
+    pub on_date: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// Moves a project to another stage (forward, or terminated).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/stage", tag = "projects", params(("id" = i64, Path)), request_body = StageInput, responses((status = 200, body = ProjectItem), (status = 422)))]
+async fn api_stage(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(s): Json<StageInput>,
+) -> ApiResult<Json<ProjectItem>> {
+    project::get(&st.db, &me.actor, id, Permission::ProjectRead).await?;
+    Ok(Json(
+        in_tx!(st.db, |tx| project::change_stage(
+            &mut tx,
+            &me.actor,
+            id,
+            &s.stage,
+            s.on_date.as_deref(),
+            s.note.as_deref()
+        )
+        .await?)?
+        .item(),
+    ))
+}
+
+/// An annual plan with its monthly breakdown, 万元.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PlanInput {
+    /// Annual plan.
+    pub annual_wan: String,
+    /// 12 months, or empty for none.
+    #[serde(default)]
+    pub months_wan: Vec<Option<String>>,
+    /// Keep months that do not add up, flagged.
+    #[serde(default)]
+    pub allow_mismatch: bool,
+}
+
+/// Sets the plan of a year.
+#[utoipa::path(put, path = "/api/v1/projects/{id}/plans/{year}", tag = "projects", params(("id" = i64, Path), ("year" = i64, Path)), request_body = PlanInput, responses((status = 200), (status = 422)))]
+async fn api_plan(
+    State(st): State<AppState>,
+    me: Me,
+    Path((id, year)): Path<(i64, i64)>,
+    Json(p): Json<PlanInput>,
+) -> ApiResult<Json<ProjectDetail>> {
+    project::get(&st.db, &me.actor, id, Permission::ProjectRead).await?;
+    in_tx!(st.db, |tx| project::set_plan(
+        &mut tx,
+        &me.actor,
+        id,
+        year,
+        &p.annual_wan,
+        &p.months_wan,
+        p.allow_mismatch
+    )
+    .await?)?;
+    Ok(Json(detail_json(
+        project::detail(&st.db, &me.actor, id).await?,
+    )))
+}
+
+/// Replaces a project's milestones.
+#[utoipa::path(put, path = "/api/v1/projects/{id}/milestones", tag = "projects", params(("id" = i64, Path)), request_body = Vec<MilestoneInput>, responses((status = 200, body = ProjectDetail), (status = 422)))]
+async fn api_milestones(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(nodes): Json<Vec<MilestoneInput>>,
+) -> ApiResult<Json<ProjectDetail>> {
+    project::get(&st.db, &me.actor, id, Permission::ProjectRead).await?;
+    in_tx!(st.db, |tx| project::set_milestones(
+        &mut tx, &me.actor, id, &nodes
+    )
+    .await?)?;
+    Ok(Json(detail_json(
+        project::detail(&st.db, &me.actor, id).await?,
+    )))
+}
+
+/// Options of an import through the API; the body is the file itself.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// File name, for its type: ledger.xlsx or ledger.csv.
+    pub file_name: Option<String>,
+    /// Only this sheet.
+    pub sheet: Option<String>,
+    /// Check only, write nothing.
+    pub dry_run: Option<bool>,
+    /// Write the valid rows even when others have errors.
+    pub valid_only: Option<bool>,
+}
+
+/// Imports a ledger workbook (request body: the xlsx or csv file).
+#[utoipa::path(post, path = "/api/v1/projects/import", tag = "projects", params(ImportQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 200, body = ImportReport), (status = 422, body = ImportReport)))]
+async fn api_import(
+    State(st): State<AppState>,
+    me: Me,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<ImportReport>)> {
+    let name = q.file_name.unwrap_or_else(|| "upload.xlsx".into());
+    let r = ledger::import_bytes(
+        &st.db,
+        &me.actor,
+        &name,
+        &body,
+        q.sheet.as_deref(),
+        q.dry_run.unwrap_or(false),
+        q.valid_only.unwrap_or(false),
+    )
+    .await?;
+    let status = if r.errors.is_empty() || r.written {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(r)))
+}
+
+/// Exports the projects in scope (format=xlsx, csv or json).
+#[utoipa::path(get, path = "/api/v1/projects/export", tag = "projects", params(ListQuery), responses((status = 200, description = "the file")))]
+async fn api_export(
+    State(st): State<AppState>,
+    me: Me,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Response> {
+    let format = q.format.clone().unwrap_or_else(|| "json".into());
+    Ok(download(
+        ledger::export(&st.db, &me.actor, &q.filter(), &format).await?,
+    ))
+}
+
+/// Copy-forward request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CopyInput {
+    /// The year copied; plans go to the next year.
+    pub from: i64,
+}
+
+/// Result of a copy forward.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CopyResult {
+    /// Projects whose plan was copied.
+    pub copied: u64,
+}
+
+/// Copies the plans of a year to the next for live projects in scope without one.
+#[utoipa::path(post, path = "/api/v1/projects/plans/copy-forward", tag = "projects", request_body = CopyInput, responses((status = 200, body = CopyResult)))]
+async fn api_copy(
+    State(st): State<AppState>,
+    me: Me,
+    Json(c): Json<CopyInput>,
+) -> ApiResult<Json<CopyResult>> {
+    let copied = in_tx!(st.db, |tx| project::copy_plans_forward(
+        &mut tx, &me.actor, c.from
+    )
+    .await?)?;
+    Ok(Json(CopyResult { copied }))
+}
