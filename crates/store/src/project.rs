@@ -610,9 +610,18 @@ impl Resolver {
             take!(ProjectCode::parse(&c, |p| self.prefixes.contains(p))).map(|c| c.code)
         });
         let name = take!(text::name("name", "项目名称", &input.name));
-        let level = take!(Level::parse(&input.level));
-        let category = take!(Category::parse(&input.category));
-        let nature = take!(Nature::parse(&input.nature));
+        // Ledgers often leave these out: a key-project list of a city is city-level, and
+        // the office corrects the rest after import. Documented in docs/guide/projects.md.
+        let or = |v: &str, d: &'static str| {
+            if v.trim().is_empty() {
+                d.to_string()
+            } else {
+                v.to_string()
+            }
+        };
+        let level = take!(Level::parse(&or(&input.level, "city")));
+        let category = take!(Category::parse(&or(&input.category, "other")));
+        let nature = take!(Nature::parse(&or(&input.nature, "new")));
         let stage = take!(Stage::parse(if input.stage.trim().is_empty() {
             "reserve"
         } else {

@@ -32,6 +32,8 @@ struct GenUnit {
 struct World {
     units: BTreeMap<String, GenUnit>,
     divisions: Vec<String>,
+    /// Projects: (name, division code, responsible unit code).
+    projects: Vec<(String, String, String)>,
 }
 
 impl World {
@@ -138,7 +140,23 @@ async fn build(app: &support::TestApp, seed: u64) -> World {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     }
-    World { units, divisions }
+    // Projects over the divisions, each with a responsible department.
+    let office = app.login("u0", PW).await;
+    let depts: Vec<&String> = codes.iter().filter(|c| c.starts_with("dept")).collect();
+    let mut projects = Vec::new();
+    for i in 0..10 {
+        let div = divisions[rng.next(divisions.len() as u64) as usize].clone();
+        let resp = depts[rng.next(depts.len() as u64) as usize].clone();
+        let name = format!("项目{i}");
+        let r = office.post("/api/v1/projects", json!({"name": name, "level": "city", "category": "industrial", "nature": "new", "stage": "preparation", "division": div, "responsible_unit": resp, "total_investment_wan": "100"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        projects.push((name, div, resp));
+    }
+    World {
+        units,
+        divisions,
+        projects,
+    }
 }
 
 /// Every item of a paged list endpoint.
@@ -225,7 +243,9 @@ async fn run(engine: &str, seed: u64) {
         "org.write",
         "user.read",
         "user.write",
-        "audit.read"
+        "audit.read",
+        "project.read",
+        "project.write"
     ]);
     for level in [
         "all",
@@ -299,6 +319,54 @@ async fn run(engine: &str, seed: u64) {
                     "division {d}, {ctx}"
                 );
                 checked += 1;
+            }
+            // Projects: a project is reachable iff its division's government or its
+            // responsible unit is in scope — through the list, every detail, an edit,
+            // and the JSON export alike.
+            let exp_projects: BTreeSet<String> = world
+                .projects
+                .iter()
+                .filter(|(_, d, r)| units.contains(d) || units.contains(r))
+                .map(|(n, _, _)| n.clone())
+                .collect();
+            let got = ids(&c.get("/api/v1/projects?size=500").await.json(), "name");
+            assert_eq!(got, exp_projects, "projects, {ctx}");
+            let exported = c.get("/api/v1/projects/export?format=json").await;
+            assert_eq!(
+                ids(&exported.json(), "name"),
+                exp_projects,
+                "project export, {ctx}"
+            );
+            let page = c.get("/projects?size=500").await;
+            for (name, _, _) in &world.projects {
+                assert_eq!(
+                    page.text.contains(&format!(">{name}</a>")),
+                    exp_projects.contains(name),
+                    "project page list {name}, {ctx}"
+                );
+            }
+            for (i, (name, div, resp)) in world.projects.iter().enumerate() {
+                let id = i + 1;
+                let s = c.get(&format!("/api/v1/projects/{id}")).await.status;
+                assert_eq!(
+                    s == StatusCode::OK,
+                    exp_projects.contains(name),
+                    "project {name}, {ctx}"
+                );
+                let s = c.get(&format!("/projects/{id}")).await.status;
+                assert_eq!(
+                    s == StatusCode::OK,
+                    exp_projects.contains(name),
+                    "project page {name}, {ctx}"
+                );
+                let body = json!({"name": name, "level": "city", "category": "industrial", "nature": "new", "stage": "preparation", "division": div, "responsible_unit": resp, "total_investment_wan": "100"});
+                let s = c.put(&format!("/api/v1/projects/{id}"), body).await.status;
+                assert_eq!(
+                    s == StatusCode::OK,
+                    exp_projects.contains(name),
+                    "edit project {name} gave {s}, {ctx}"
+                );
+                checked += 3;
             }
             // Units: list, every detail, and an edit attempt on every unit.
             let got: BTreeSet<String> = ids(&c.get("/api/v1/units?size=500").await.json(), "code");

@@ -1,0 +1,734 @@
+//! The project registry on SQLite and PostgreSQL, each test on a fresh database.
+
+use gongjian_domain::access::Permission;
+use gongjian_domain::project::ProjectInput;
+use gongjian_store::division::{self, DivisionInput};
+use gongjian_store::leader::{self, LeaderInput};
+use gongjian_store::project::{self, BulkRow, MilestoneInput, ProjectFilter};
+use gongjian_store::unit::{self, UnitInput};
+use gongjian_store::user::{self, UserInput};
+use gongjian_store::{Actor, Db, Page, StoreError, auth, both_engines, on_db};
+
+/// 示例市 (370100): two districts with a town, a department of the city and one of a
+/// district, a company, and a contact leader.
+async fn city(db: &Db) {
+    let a = Actor::cli();
+    let mut tx = db.begin().await.unwrap();
+    for (code, name, kind, parent) in [
+        ("370100", "示例市", "city", None),
+        ("370102", "东城区", "district", Some("370100")),
+        ("370103", "西城区", "district", Some("370100")),
+        ("370102001", "东关街道", "town", Some("370102")),
+    ] {
+        division::create(
+            &mut tx,
+            &a,
+            &DivisionInput {
+                code: code.into(),
+                name: name.into(),
+                kind: kind.into(),
+                parent_code: parent.map(Into::into),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    for (code, name, kind, d) in [
+        ("fgw", "示例市发展和改革委员会", "department", "370100"),
+        ("dc-zjj", "东城区住建局", "department", "370102"),
+        ("xny", "示例新能源有限公司", "company", "370103"),
+    ] {
+        unit::create(
+            &mut tx,
+            &a,
+            &UnitInput {
+                code: code.into(),
+                name: name.into(),
+                kind: kind.into(),
+                division_code: d.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    leader::create(
+        &mut tx,
+        &a,
+        &LeaderInput {
+            name: "王示范".into(),
+            title: "副市长".into(),
+            unit_code: "370100".into(),
+            username: None,
+            sort: Some(1),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn user_actor(db: &Db, username: &str, unit_code: &str, role: &str) -> Actor {
+    let mut tx = db.begin().await.unwrap();
+    let input = UserInput {
+        username: username.into(),
+        name: username.into(),
+        unit_code: unit_code.into(),
+        roles: vec![role.into()],
+        password: Some("Passw0rd!".into()),
+        must_change_password: Some(false),
+        ..Default::default()
+    };
+    let u = user::create(&mut tx, &Actor::cli(), &input).await.unwrap();
+    tx.commit().await.unwrap();
+    auth::actor(db, u.id, &u.username, u.unit_id, "127.0.0.1")
+        .await
+        .unwrap()
+}
+
+fn input(name: &str, division: &str) -> ProjectInput {
+    ProjectInput {
+        name: name.into(),
+        level: "市重点".into(),
+        category: "产业项目".into(),
+        nature: "新建".into(),
+        stage: "前期".into(),
+        division: division.into(),
+        ..Default::default()
+    }
+}
+
+fn full() -> ProjectInput {
+    let mut p = input("新能源电池基地", "东城区");
+    p.code = Some("2026-370102-26-01-000001".into());
+    p.owner_name = Some("示例新能源有限公司".into());
+    p.owner_credit_code = Some("91350100M000100Y43".into());
+    p.responsible_unit = Some("fgw".into());
+    p.cooperating_units = vec!["东城区住建局".into()];
+    p.contact_leader = Some("王示范".into());
+    p.members = vec!["张三（组长）".into(), "李四".into()];
+    p.plan_doc = Some("推进方案".into());
+    p.total_investment_wan = Some("125000".into());
+    p.plan_year = Some(2026);
+    p.annual_plan_wan = Some("1200".into());
+    p.months_wan = (0..12).map(|_| Some("100".into())).collect();
+    p.start_year = Some(2025);
+    p.end_year = Some(2027);
+    p.land_mu = Some("350.5".into());
+    p.tags = vec!["专项债".into(), "攻坚:招商引资".into()];
+    p.description = Some("建设电池生产线".into());
+    p
+}
+
+async fn create(db: &Db, a: &Actor, p: &ProjectInput) -> Result<project::Project, StoreError> {
+    let mut tx = db.begin().await?;
+    let r = project::create(&mut tx, a, p).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+async fn count(db: &Db) -> i64 {
+    on_db!(db, c => sqlx::query_scalar("SELECT COUNT(*) FROM project").fetch_one(c).await).unwrap()
+}
+
+both_engines!(projects_keep_every_field_and_refuse_bad_input, |t| {
+    city(&t.db).await;
+    let a = Actor::cli();
+    let p = create(&t.db, &a, &full()).await.unwrap();
+    let d = project::detail(&t.db, &a, p.id).await.unwrap();
+    let i = d.project.item();
+    assert_eq!(i.code.as_deref(), Some("2026-370102-26-01-000001"));
+    assert_eq!(
+        (
+            i.level.as_str(),
+            i.category.as_str(),
+            i.nature.as_str(),
+            i.stage.as_str()
+        ),
+        ("city", "industrial", "new", "preparation")
+    );
+    assert_eq!(
+        (
+            i.division_code.as_str(),
+            i.responsible_unit_code.as_deref(),
+            i.contact_leader.as_deref()
+        ),
+        ("370102", Some("fgw"), Some("王示范"))
+    );
+    assert_eq!(i.total_investment_wan, "125000.00");
+    assert_eq!(i.land_mu.as_deref(), Some("350.50"));
+    assert_eq!(d.members, vec!["张三（组长）", "李四"]);
+    assert_eq!(
+        d.cooperators,
+        vec![("dc-zjj".to_string(), "东城区住建局".to_string())]
+    );
+    assert_eq!(d.tags, vec!["campaign:招商引资", "special_bond"]);
+    assert_eq!(d.plans.len(), 1);
+    assert_eq!(
+        (d.plans[0].annual, d.plans[0].m12, d.plans[0].mismatch),
+        (12_000_000, Some(1_000_000), false)
+    );
+    assert_eq!(d.stages.len(), 1, "creation is the first stage record");
+    assert!(
+        p.owner_unit_id.is_some(),
+        "the owner is a unit of the system, found by name"
+    );
+
+    let before = count(&t.db).await;
+    let cases: Vec<(&str, Box<dyn Fn(&mut ProjectInput)>)> = vec![
+        (
+            "code",
+            Box::new(|p| p.code = Some("2026-37010-26-01-000001".into())),
+        ),
+        (
+            "code",
+            Box::new(|p| p.code = Some("2026-990102-26-01-000001".into())),
+        ),
+        (
+            "owner_credit_code",
+            Box::new(|p| p.owner_credit_code = Some("91350100M000100Y44".into())),
+        ),
+        (
+            "total_investment_wan",
+            Box::new(|p| p.total_investment_wan = Some("-1".into())),
+        ),
+        (
+            "total_investment_wan",
+            Box::new(|p| p.total_investment_wan = Some("1.5亿".into())),
+        ),
+        ("months", Box::new(|p| p.months_wan[11] = Some("50".into()))),
+        ("end_year", Box::new(|p| p.end_year = Some(2020))),
+        ("division", Box::new(|p| p.division = "北城区".into())),
+        (
+            "responsible_unit",
+            Box::new(|p| p.responsible_unit = Some("nope".into())),
+        ),
+        (
+            "contact_leader",
+            Box::new(|p| p.contact_leader = Some("不存在".into())),
+        ),
+        ("stage", Box::new(|p| p.stage = "半途".into())),
+        ("tags", Box::new(|p| p.tags = vec!["秘密".into()])),
+        ("name", Box::new(|p| p.name = " ".into())),
+    ];
+    for (field, change) in cases {
+        let mut p = full();
+        p.code = None;
+        p.name = format!("另一个项目{field}");
+        change(&mut p);
+        match create(&t.db, &a, &p).await {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.field, field, "{}", e.msg),
+            other => panic!("{field}: expected a refusal, got {other:?}"),
+        }
+    }
+    let dup = create(&t.db, &a, &full()).await.unwrap_err();
+    assert!(
+        matches!(dup, StoreError::Conflict(ref e) if e.field == "code"),
+        "{dup:?}"
+    );
+    assert_eq!(count(&t.db).await, before, "nothing was half-written");
+    // A mismatch is kept when the caller says so, and flagged.
+    let mut m = full();
+    m.code = None;
+    m.name = "标记的项目".into();
+    m.months_wan[11] = Some("50".into());
+    m.allow_plan_mismatch = true;
+    let p = create(&t.db, &a, &m).await.unwrap();
+    let listed = project::list(
+        &t.db,
+        &a,
+        &ProjectFilter {
+            year: Some(2026),
+            q: Some("标记".into()),
+            ..Default::default()
+        },
+        Page::new(None, None),
+    )
+    .await
+    .unwrap();
+    assert!(listed.items[0].item().plan_mismatch, "the list flags it");
+    assert_eq!(
+        listed.items[0].item().annual_plan_wan.as_deref(),
+        Some("1200.00")
+    );
+    let d = project::detail(&t.db, &a, p.id).await.unwrap();
+    assert!(d.plans[0].mismatch);
+});
+
+both_engines!(stages_move_forward_and_keep_history, |t| {
+    city(&t.db).await;
+    let a = Actor::cli();
+    let p = create(&t.db, &a, &input("物流园", "西城区")).await.unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    let moved = project::change_stage(
+        &mut tx,
+        &a,
+        p.id,
+        "construction",
+        Some("2026-03-15"),
+        Some("主体开工"),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(moved.stage, "construction");
+    assert!(moved.started);
+    assert_eq!(
+        moved.start_date.map(|d| d.to_string()).as_deref(),
+        Some("2026-03-15")
+    );
+    let mut tx = t.db.begin().await.unwrap();
+    let back = project::change_stage(&mut tx, &a, p.id, "preparation", None, None)
+        .await
+        .unwrap_err();
+    drop(tx);
+    assert!(
+        matches!(back, StoreError::Invalid(ref e) if e.field == "stage"),
+        "{back:?}"
+    );
+    // Through an edit too.
+    let mut edit = input("物流园", "西城区");
+    edit.stage = "reserve".into();
+    let mut tx = t.db.begin().await.unwrap();
+    assert!(project::update(&mut tx, &a, p.id, &edit).await.is_err());
+    drop(tx);
+    let mut tx = t.db.begin().await.unwrap();
+    project::change_stage(&mut tx, &a, p.id, "terminated", None, Some("企业撤资"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let d = project::detail(&t.db, &a, p.id).await.unwrap();
+    let path: Vec<(Option<String>, String)> = d
+        .stages
+        .iter()
+        .map(|s| (s.from_stage.clone(), s.to_stage.clone()))
+        .collect();
+    assert_eq!(
+        path,
+        vec![
+            (None, "preparation".into()),
+            (Some("preparation".into()), "construction".into()),
+            (Some("construction".into()), "terminated".into())
+        ]
+    );
+    assert_eq!(d.stages[2].note.as_deref(), Some("企业撤资"));
+    let listed = project::list(&t.db, &a, &ProjectFilter::default(), Page::new(None, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.total, 0,
+        "terminated projects leave the default list"
+    );
+    let all = project::list(
+        &t.db,
+        &a,
+        &ProjectFilter {
+            include_inactive: Some(true),
+            ..Default::default()
+        },
+        Page::new(None, None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.total, 1);
+});
+
+both_engines!(data_scope_holds_for_lists_details_edits_and_imports, |t| {
+    city(&t.db).await;
+    let a = Actor::cli();
+    let in_district = create(&t.db, &a, &input("东城区项目", "东城区"))
+        .await
+        .unwrap();
+    let in_town = create(&t.db, &a, &input("东关街道项目", "东关街道"))
+        .await
+        .unwrap();
+    let mut west = input("西城区项目", "西城区");
+    west.responsible_unit = Some("fgw".into());
+    let west = create(&t.db, &a, &west).await.unwrap();
+    let mut owned = input("新能源项目", "西城区");
+    owned.owner_name = Some("示例新能源有限公司".into());
+    let owned = create(&t.db, &a, &owned).await.unwrap();
+
+    let district = user_actor(&t.db, "dc", "370102", "division").await;
+    let dept = user_actor(&t.db, "zj", "fgw", "department").await;
+    let company = user_actor(&t.db, "qy", "xny", "project_unit").await;
+    let sec = user_actor(&t.db, "sec", "fgw", "security_admin").await;
+    let ids = |r: Vec<project::Project>| -> Vec<i64> {
+        let mut v: Vec<i64> = r.into_iter().map(|p| p.id).collect();
+        v.sort();
+        v
+    };
+    let list = |actor: Actor| {
+        let db = t.db.clone();
+        async move {
+            ids(project::list_all(&db, &actor, &ProjectFilter::default())
+                .await
+                .unwrap())
+        }
+    };
+    assert_eq!(
+        list(district.clone()).await,
+        vec![in_district.id, in_town.id],
+        "the district sees its subtree"
+    );
+    assert_eq!(
+        list(dept.clone()).await,
+        vec![west.id],
+        "a department sees what it is responsible for"
+    );
+    assert_eq!(
+        list(company.clone()).await,
+        vec![owned.id],
+        "a project unit sees its own projects"
+    );
+    assert!(matches!(
+        project::list_all(&t.db, &sec, &ProjectFilter::default()).await,
+        Err(StoreError::Denied(_))
+    ));
+    // The division filter cannot widen the scope.
+    let f = ProjectFilter {
+        division_code: Some("370103".into()),
+        ..Default::default()
+    };
+    assert!(
+        project::list_all(&t.db, &district, &f)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        project::get(&t.db, &district, west.id, Permission::ProjectRead).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // Edits outside the scope, or moving a project out of it, are refused.
+    let mut tx = t.db.begin().await.unwrap();
+    assert!(matches!(
+        project::update(&mut tx, &district, west.id, &input("西城区项目", "西城区")).await,
+        Err(StoreError::Denied(_))
+    ));
+    assert!(matches!(
+        project::update(
+            &mut tx,
+            &district,
+            in_town.id,
+            &input("东关街道项目", "西城区")
+        )
+        .await,
+        Err(StoreError::Denied(_))
+    ));
+    assert!(
+        project::update(
+            &mut tx,
+            &district,
+            in_town.id,
+            &input("东关街道项目（改）", "东关街道")
+        )
+        .await
+        .is_ok()
+    );
+    tx.commit().await.unwrap();
+    // An import by the district cannot write into another district.
+    let rows = [input("越界项目", "西城区"), input("本区新项目", "东城区")];
+    let bulk: Vec<BulkRow> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, p)| BulkRow {
+            input: p,
+            sheet: "s",
+            row: i + 2,
+        })
+        .collect();
+    let mut tx = t.db.begin().await.unwrap();
+    let out = project::bulk_upsert(&mut tx, &district, &bulk, false, false)
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(
+        (out.imported, out.errors.len(), out.errors[0].row),
+        (0, 1, 2)
+    );
+    assert!(out.errors[0].message.contains("数据范围"));
+});
+
+both_engines!(bulk_import_is_all_or_nothing_and_never_duplicates, |t| {
+    city(&t.db).await;
+    let a = Actor::cli();
+    let mut with_code = full();
+    with_code.name = "有代码项目".into();
+    let no_code = input("无代码项目", "西城区");
+    let mut bad = input("坏项目", "西城区");
+    bad.total_investment_wan = Some("-3".into());
+    let mut dup = input("重复代码", "西城区");
+    dup.code = with_code.code.clone();
+    let rows = [with_code.clone(), no_code.clone(), bad.clone(), dup];
+    let bulk: Vec<BulkRow> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, p)| BulkRow {
+            input: p,
+            sheet: "台账",
+            row: i + 4,
+        })
+        .collect();
+    let mut tx = t.db.begin().await.unwrap();
+    let out = project::bulk_upsert(&mut tx, &a, &bulk, false, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let errs: Vec<(usize, &str)> = out
+        .errors
+        .iter()
+        .map(|e| (e.row, e.field.as_str()))
+        .collect();
+    assert_eq!(errs, vec![(6, "total_investment_wan"), (7, "code")]);
+    assert_eq!((out.imported, out.updated), (0, 0));
+    assert_eq!(count(&t.db).await, 0, "all or nothing");
+    // Valid rows only.
+    let mut tx = t.db.begin().await.unwrap();
+    let out = project::bulk_upsert(&mut tx, &a, &bulk, false, true)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((out.imported, out.updated, out.skipped), (2, 0, 2));
+    assert_eq!(count(&t.db).await, 2);
+    // The same rows again change nothing; a changed row updates by code or by name.
+    let rows2 = [with_code.clone(), no_code.clone()];
+    let bulk2: Vec<BulkRow> = rows2
+        .iter()
+        .enumerate()
+        .map(|(i, p)| BulkRow {
+            input: p,
+            sheet: "台账",
+            row: i + 4,
+        })
+        .collect();
+    let audit_before: i64 =
+        on_db!(&t.db, c => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(c).await)
+            .unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    let out = project::bulk_upsert(&mut tx, &a, &bulk2, false, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((out.imported, out.updated, out.skipped), (0, 0, 2));
+    let audit_after: i64 =
+        on_db!(&t.db, c => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(c).await)
+            .unwrap();
+    assert_eq!(
+        audit_before, audit_after,
+        "unchanged projects are not rewritten"
+    );
+    let mut changed = no_code.clone();
+    changed.total_investment_wan = Some("800".into());
+    let mut renamed_code = with_code.clone();
+    renamed_code.name = "有代码项目（更名）".into();
+    let rows3 = [renamed_code, changed];
+    let bulk3: Vec<BulkRow> = rows3
+        .iter()
+        .enumerate()
+        .map(|(i, p)| BulkRow {
+            input: p,
+            sheet: "台账",
+            row: i + 4,
+        })
+        .collect();
+    let mut tx = t.db.begin().await.unwrap();
+    let out = project::bulk_upsert(&mut tx, &a, &bulk3, false, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((out.imported, out.updated), (0, 2));
+    assert_eq!(count(&t.db).await, 2, "never duplicates");
+    let names: Vec<String> = project::list_all(
+        &t.db,
+        &a,
+        &ProjectFilter {
+            sort: Some("name".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|p| format!("{}:{}", p.name, p.total_investment))
+    .collect();
+    assert_eq!(
+        names,
+        vec!["无代码项目:8000000", "有代码项目（更名）:1250000000"]
+    );
+    // A dry run writes nothing.
+    let mut tx = t.db.begin().await.unwrap();
+    let rows4 = [input("预演项目", "东城区")];
+    let bulk4: Vec<BulkRow> = rows4
+        .iter()
+        .map(|p| BulkRow {
+            input: p,
+            sheet: "s",
+            row: 2,
+        })
+        .collect();
+    let out = project::bulk_upsert(&mut tx, &a, &bulk4, true, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(out.imported, 1);
+    assert_eq!(count(&t.db).await, 2);
+});
+
+both_engines!(plans_milestones_filters_and_copy_forward, |t| {
+    city(&t.db).await;
+    let a = Actor::cli();
+    let p = create(&t.db, &a, &full()).await.unwrap();
+    let q = create(&t.db, &a, &input("储备项目", "西城区"))
+        .await
+        .unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    let months: Vec<Option<String>> = (0..12)
+        .map(|i| Some(if i == 0 { "50" } else { "10" }.into()))
+        .collect();
+    let refused = project::set_plan(&mut tx, &a, q.id, 2026, "100", &months, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, StoreError::Invalid(ref e) if e.field == "months"),
+        "{refused:?}"
+    );
+    let flagged = project::set_plan(&mut tx, &a, q.id, 2026, "100", &months, true)
+        .await
+        .unwrap();
+    assert!(flagged.mismatch);
+    tx.commit().await.unwrap();
+    // Milestones in order; out of order refused.
+    let node = |n: &str, d: &str| MilestoneInput {
+        name: n.into(),
+        duration_days: Some(30),
+        planned_date: Some(d.into()),
+        ..Default::default()
+    };
+    let mut tx = t.db.begin().await.unwrap();
+    let e = project::set_milestones(
+        &mut tx,
+        &a,
+        p.id,
+        &[node("开工", "2026-06-30"), node("取得许可", "2026-03-01")],
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(ref e) if e.field == "planned_date"));
+    let saved = project::set_milestones(
+        &mut tx,
+        &a,
+        p.id,
+        &[
+            node("取得许可", "2026-03-01"),
+            node("开工", "2026.06"),
+            node("", ""),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        saved
+            .iter()
+            .map(|m| (m.seq, m.name.as_str(), m.planned_date.unwrap().to_string()))
+            .collect::<Vec<_>>(),
+        vec![
+            (1, "取得许可", "2026-03-01".to_string()),
+            (2, "开工", "2026-06-01".to_string())
+        ]
+    );
+    // Filters.
+    let f = |f: ProjectFilter| {
+        let db = t.db.clone();
+        let a = a.clone();
+        async move {
+            project::list(&db, &a, &f, Page::new(None, None))
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        f(ProjectFilter {
+            tag: Some("special_bond".into()),
+            ..Default::default()
+        })
+        .await,
+        vec!["新能源电池基地"]
+    );
+    assert_eq!(
+        f(ProjectFilter {
+            division_code: Some("370102".into()),
+            ..Default::default()
+        })
+        .await,
+        vec!["新能源电池基地"]
+    );
+    assert_eq!(
+        f(ProjectFilter {
+            q: Some("储备".into()),
+            ..Default::default()
+        })
+        .await,
+        vec!["储备项目"]
+    );
+    assert_eq!(
+        f(ProjectFilter {
+            sort: Some("total_investment".into()),
+            dir: Some("desc".into()),
+            ..Default::default()
+        })
+        .await,
+        vec!["新能源电池基地", "储备项目"]
+    );
+    assert_eq!(
+        f(ProjectFilter {
+            sort: Some("1; DROP TABLE project".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        2,
+        "unknown sort keys fall back"
+    );
+    let lid: i64 =
+        on_db!(&t.db, c => sqlx::query_scalar("SELECT id FROM leader").fetch_one(c).await).unwrap();
+    assert_eq!(
+        f(ProjectFilter {
+            leader_id: Some(lid),
+            ..Default::default()
+        })
+        .await,
+        vec!["新能源电池基地"]
+    );
+    // Copy forward: both live projects get 2027, once.
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(
+        project::copy_plans_forward(&mut tx, &a, 2026)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        project::copy_plans_forward(&mut tx, &a, 2026)
+            .await
+            .unwrap(),
+        0
+    );
+    tx.commit().await.unwrap();
+    let d = project::detail(&t.db, &a, q.id).await.unwrap();
+    assert_eq!(
+        d.plans
+            .iter()
+            .map(|p| (p.year, p.annual, p.m1))
+            .collect::<Vec<_>>(),
+        vec![
+            (2026, 1_000_000, Some(500_000)),
+            (2027, 1_000_000, Some(500_000))
+        ]
+    );
+});
