@@ -234,6 +234,9 @@ async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
     );
     for (i, (p, _)) in items.iter_mut().enumerate() {
         if i % 10 == 0 {
+            if let Some((_, name)) = world.divisions.iter().find(|(c, _)| *c == p.division) {
+                p.name = p.name.replacen(name.as_str(), "示例高新区", 1);
+            }
             p.owner_name = Some("示例新能源科技有限公司".into());
             p.division = "990171".into();
             p.code = p

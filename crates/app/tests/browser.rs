@@ -296,6 +296,38 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
             .await
     );
     d.screenshot("divisions.png").await;
+
+    // The project registry: the demo's projects, sortable, and a project page whose
+    // plan chart draws its monthly bars and cumulative line.
+    d.go(&format!("{base}/projects?sort=total_investment&dir=desc"))
+        .await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('#projects tbody tr').length === 20")
+            .await
+    );
+    let total_text = d
+        .js("return document.querySelector('p.count').textContent")
+        .await;
+    assert!(
+        total_text
+            .as_str()
+            .unwrap()
+            .contains(&gongjian::demo::DEMO_PROJECTS.to_string()),
+        "{total_text}"
+    );
+    d.screenshot("projects.png").await;
+    d.click("#projects tbody tr:first-child td:nth-child(2) a")
+        .await;
+    assert!(
+        d.wait_for("return !!document.querySelector('#plan .chart[data-drawn=true] canvas')")
+            .await,
+        "the plan chart was drawn"
+    );
+    assert!(
+        d.wait_for("return document.querySelectorAll('ol.timeline li').length === 4")
+            .await
+    );
+    d.screenshot("project.png").await;
     let _ = http.delete(format!("{wd}/session/{sid}")).send().await;
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -283,3 +283,203 @@ async fn audit_verify_finds_tampering_on_sqlite() {
 async fn audit_verify_finds_tampering_on_postgres() {
     tamper_is_found("postgres").await;
 }
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/../office/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn json_of(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|_| {
+        panic!(
+            "not JSON: {}\n{}",
+            stdout(o),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+async fn project_ledger_round_trip(engine: &str) {
+    let t = TestDb::new(engine).await.unwrap();
+    let csv = temp_file("divisions.csv", TABLE.as_bytes());
+    assert!(
+        gongjian(
+            &t.url,
+            &["import", "divisions", csv.to_str().unwrap()],
+            None
+        )
+        .status
+        .success()
+    );
+    let county = fixture("county_two_row_header.xlsx");
+    // A dry run reports and writes nothing.
+    let o = gongjian(
+        &t.url,
+        &["import", "projects", &county, "--dry-run", "--json"],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json_of(&o);
+    assert_eq!(
+        (
+            v["imported"].as_i64(),
+            v["updated"].as_i64(),
+            v["skipped"].as_i64()
+        ),
+        (Some(3), Some(0), Some(0)),
+        "{v}"
+    );
+    assert_eq!(count(&t.db, "project").await, 0);
+    // The import, then again: nothing duplicated.
+    let v = json_of(&gongjian(
+        &t.url,
+        &["import", "projects", &county, "--json"],
+        None,
+    ));
+    assert_eq!(
+        (v["imported"].as_i64(), v["errors"].as_array().map(Vec::len)),
+        (Some(3), Some(0)),
+        "{v}"
+    );
+    let o = gongjian(&t.url, &["import", "projects", &county, "--json"], None);
+    assert!(o.status.success());
+    let v = json_of(&o);
+    assert_eq!(
+        (
+            v["imported"].as_i64(),
+            v["updated"].as_i64(),
+            v["skipped"].as_i64()
+        ),
+        (Some(0), Some(0), Some(3)),
+        "{v}"
+    );
+    assert_eq!(count(&t.db, "project").await, 3);
+    // Errors: exit non-zero, every error by sheet, row and column, nothing written.
+    let o = gongjian(
+        &t.url,
+        &[
+            "import",
+            "projects",
+            &fixture("city_two_sheets_yi.xlsx"),
+            "--sheet",
+            "产业项目",
+            "--json",
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    let v = json_of(&o);
+    let e = &v["errors"][0];
+    assert_eq!(
+        (e["sheet"].as_str(), e["row"].as_i64(), e["column"].as_str()),
+        (Some("产业项目"), Some(2), Some("包保领导（H）")),
+        "{v}"
+    );
+    assert!(e["message"].as_str().unwrap().contains("王示范"));
+    assert_eq!(count(&t.db, "project").await, 3);
+    // JSON to standard output with the documented fields.
+    let o = gongjian(
+        &t.url,
+        &["export", "projects", "--format", "json", "--out", "-"],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json_of(&o);
+    let p = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "年产５万吨新材料项目")
+        .unwrap();
+    for key in [
+        "code",
+        "name",
+        "division_code",
+        "division_name",
+        "level",
+        "stage",
+        "total_investment_wan",
+        "annual_plan_wan",
+        "started",
+        "contact_leader",
+    ] {
+        assert!(p.get(key).is_some(), "{key} missing in {p}");
+    }
+    assert_eq!(p["total_investment_wan"], "12500.00");
+    assert_eq!(p["division_name"], "东城区");
+    assert_eq!(p["started"], true);
+    // xlsx out and back in: nothing changes.
+    let dir = temp_file("x", b"").parent().unwrap().to_path_buf();
+    let out = dir.join("projects.xlsx");
+    let o = gongjian(
+        &t.url,
+        &[
+            "export",
+            "projects",
+            "--format",
+            "xlsx",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let audit_before = count(&t.db, "audit_log").await;
+    let v = json_of(&gongjian(
+        &t.url,
+        &["import", "projects", out.to_str().unwrap()],
+        None,
+    ));
+    assert_eq!(
+        (
+            v["imported"].as_i64(),
+            v["updated"].as_i64(),
+            v["skipped"].as_i64()
+        ),
+        (Some(0), Some(0), Some(3)),
+        "{v}"
+    );
+    assert_eq!(
+        count(&t.db, "audit_log").await,
+        audit_before,
+        "a round trip writes nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_ledger_cli_round_trip_sqlite() {
+    project_ledger_round_trip("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_ledger_cli_round_trip_postgres() {
+    project_ledger_round_trip("postgres").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gen_is_deterministic_for_a_seed() {
+    let mut exports = Vec::new();
+    for _ in 0..2 {
+        let t = TestDb::empty("sqlite").await.unwrap();
+        let o = gongjian(
+            &t.url,
+            &["gen", "--scale", "city", "--seed", "5", "--projects", "150"],
+            None,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = gongjian(&t.url, &["export", "projects", "--out", "-"], None);
+        let mut v = json_of(&o);
+        for p in v.as_array_mut().unwrap() {
+            p.as_object_mut().unwrap().remove("updated_at");
+        }
+        assert_eq!(v.as_array().unwrap().len(), 150);
+        let milestones: i64 = on_db!(&t.db, c => sqlx::query_scalar("SELECT COUNT(*) FROM milestone").fetch_one(c).await).unwrap();
+        assert_eq!(milestones, 600, "four milestones per project");
+        let divisions = count(&t.db, "division").await;
+        assert_eq!(divisions, 20, "a city of about 20 divisions");
+        exports.push(v);
+    }
+    assert_eq!(exports[0], exports[1]);
+}

@@ -127,6 +127,8 @@ async fn create(db: &Db, a: &Actor, p: &ProjectInput) -> Result<project::Project
     Ok(r)
 }
 
+type Change = Box<dyn Fn(&mut ProjectInput)>;
+
 async fn count(db: &Db) -> i64 {
     on_db!(db, c => sqlx::query_scalar("SELECT COUNT(*) FROM project").fetch_one(c).await).unwrap()
 }
@@ -175,7 +177,7 @@ both_engines!(projects_keep_every_field_and_refuse_bad_input, |t| {
     );
 
     let before = count(&t.db).await;
-    let cases: Vec<(&str, Box<dyn Fn(&mut ProjectInput)>)> = vec![
+    let cases: Vec<(&str, Change)> = vec![
         (
             "code",
             Box::new(|p| p.code = Some("2026-37010-26-01-000001".into())),

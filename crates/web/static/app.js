@@ -16,7 +16,9 @@ document.addEventListener("DOMContentLoaded", function () {
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: d.names, axisLabel: { interval: 0, rotate: d.names.length > 8 ? 30 : 0 } },
       yAxis: { type: "value", name: d.unit, minInterval: 1 },
-      series: [{ type: "bar", data: d.values, itemStyle: { color: "#1d5fd0" }, label: { show: true, position: "top" } }]
+      legend: d.line ? { top: 0 } : undefined,
+      series: [{ type: "bar", name: d.bar_name, data: d.values, itemStyle: { color: "#1d5fd0" }, label: { show: !d.line, position: "top" } }]
+        .concat(d.line ? [{ type: "line", name: d.line_name, data: d.line, itemStyle: { color: "#d9480f" }, symbol: "circle" }] : [])
     });
     el.dataset.drawn = "true";
     window.addEventListener("resize", function () { chart.resize(); });
