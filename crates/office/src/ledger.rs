@@ -924,6 +924,18 @@ fn read_sheet(
         }
         out.columns.push(m);
     }
+    let headers: BTreeMap<usize, String> = cols
+        .keys()
+        .map(|i| {
+            let letter = column_letter(*i);
+            let h = out
+                .columns
+                .iter()
+                .find(|m| m.sheet == sheet.name && m.column == letter)
+                .map_or(String::new(), |m| m.header.clone());
+            (*i, h)
+        })
+        .collect();
     let mut section_category: Option<String> = None;
     let name_col = cols
         .iter()
@@ -985,11 +997,7 @@ fn read_sheet(
             if is_empty_marker(&raw) {
                 continue;
             }
-            let header = out
-                .columns
-                .iter()
-                .find(|m| m.sheet == sheet.name && m.column == column_letter(*ci))
-                .map_or(String::new(), |m| m.header.clone());
+            let header = headers.get(ci).map_or("", String::as_str);
             let mut err = |zh: String, en: String| {
                 row_errors.push(CellError {
                     sheet: sheet.name.clone(),
@@ -1023,9 +1031,9 @@ fn read_sheet(
                 Kind::Money | Kind::Month(_) => {
                     let parsed = match cell {
                         Cell::Number(n) => {
-                            money::parse_money("x", &header, &format!("{n}"), col.unit)
+                            money::parse_money("x", header, &format!("{n}"), col.unit)
                         }
-                        _ => money::parse_money("x", &header, &raw, col.unit),
+                        _ => money::parse_money("x", header, &raw, col.unit),
                     };
                     match parsed {
                         Ok(yuan) => {

@@ -3,8 +3,9 @@
 use calamine::{Data, Reader};
 use std::path::Path;
 
-/// Largest file we read (bytes): a division table is small; this bounds bad uploads.
-pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+/// Largest file we read (bytes): a province ledger of 100,000 projects is about 21 MB;
+/// this bounds bad uploads.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A problem at a place in a sheet.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

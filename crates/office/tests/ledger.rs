@@ -308,6 +308,13 @@ fn administrators_synonyms_match_unknown_headers() {
 fn bad_files_are_refused_with_a_reason() {
     let e = read_sheets("x.xlsx", b"not a zip").unwrap_err();
     assert!(e.message.contains("无法打开工作簿"));
+    let big = vec![b'a'; gongjian_office::table::MAX_FILE_BYTES as usize + 1];
+    assert!(
+        read_sheets("big.csv", &big)
+            .unwrap_err()
+            .message
+            .contains("文件过大")
+    );
     let e = read_sheets("x.docx", b"x").unwrap_err();
     assert!(e.message.contains("不支持"));
     let l = read_ledger(

@@ -1,7 +1,7 @@
 //! The audit log: who, when, from where, what, before and after, written in the same
 //! transaction as the change and chained with SM3 so any edited or deleted record shows.
 
-use crate::sql::{Page, Paged, Sql};
+use crate::sql::{Page, Paged, Sql, Val};
 use crate::{Actor, Db, Result, Tx, bind_vals, exec_tx, on_db, on_tx, row_struct};
 use chrono::{DateTime, Utc};
 use gongjian_domain::access::Permission;
@@ -97,6 +97,59 @@ impl Chain {
         let head: Option<(i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(c).await)?;
         let (last_id, prev_hash) = head.unwrap_or((0, GENESIS.to_string()));
         Ok(Chain { last_id, prev_hash })
+    }
+
+    /// Appends many records after the held head in as few statements as possible (bulk
+    /// imports). Each item: action, entity, entity id, before, after.
+    pub async fn append_many(
+        &mut self,
+        tx: &mut Tx,
+        actor: &Actor,
+        items: Vec<(&str, &str, String, Option<Value>, Option<Value>)>,
+    ) -> Result<()> {
+        let at = crate::now();
+        let mut rows = Vec::with_capacity(items.len());
+        for (action, entity, entity_id, before, after) in items {
+            let mut rec = AuditRecord {
+                id: self.last_id + 1,
+                at,
+                actor_id: actor.user_id,
+                actor_name: actor.name.clone(),
+                actor_unit_id: actor.unit_id,
+                ip: actor.ip.clone(),
+                action: action.to_string(),
+                entity: entity.to_string(),
+                entity_id,
+                before_json: before.as_ref().map(Value::to_string),
+                after_json: after.as_ref().map(Value::to_string),
+                prev_hash: std::mem::take(&mut self.prev_hash),
+                hash: String::new(),
+            };
+            rec.hash = rec.compute_hash();
+            self.last_id = rec.id;
+            self.prev_hash = rec.hash.clone();
+            rows.push(vec![
+                Val::I(rec.id),
+                Val::T(rec.at),
+                Val::OI(rec.actor_id),
+                Val::S(rec.actor_name),
+                Val::OI(rec.actor_unit_id),
+                Val::S(rec.ip),
+                Val::S(rec.action),
+                Val::S(rec.entity),
+                Val::S(rec.entity_id),
+                Val::OS(rec.before_json),
+                Val::OS(rec.after_json),
+                Val::S(rec.prev_hash),
+                Val::S(rec.hash),
+            ]);
+        }
+        crate::sql::insert_rows(
+            tx,
+            "INSERT INTO audit_log (id, at, actor_id, actor_name, actor_unit_id, ip, action, entity, entity_id, before_json, after_json, prev_hash, hash)",
+            rows,
+        )
+        .await
     }
 
     /// Appends one record after the held head.

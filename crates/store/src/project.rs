@@ -160,11 +160,31 @@ const SELECT: &str = "SELECT p.id, p.code, p.name, p.level, p.category, p.nature
      LEFT JOIN leader l ON l.id = p.contact_leader_id \
      LEFT JOIN project_plan pp ON pp.project_id = p.id AND pp.year = $1";
 
-const FROM_COUNT: &str = "SELECT COUNT(*) FROM project p JOIN division d ON d.id = p.division_id \
-     LEFT JOIN unit g ON g.governs_division_id = p.division_id \
-     LEFT JOIN project_plan pp ON pp.project_id = p.id AND pp.year = $1";
+/// Counting needs no joins: filters and scope only read `project` (and subqueries).
+/// `$1` is the plan year of the list query, unused here but bound alike.
+const COUNT: &str = "SELECT COUNT(*) FROM project p WHERE CAST($1 AS BIGINT) IS NOT NULL";
 
-const SCOPE_COLS: [&str; 3] = ["g.id", "p.responsible_unit_id", "p.owner_unit_id"];
+/// Appends the data-scope condition of projects: the division's government, the
+/// responsible unit or the owner in the scope's units. Each term can use its own index.
+fn and_scope(w: &mut Sql, scope: &gongjian_domain::access::ScopeSet) {
+    if scope.all {
+        return;
+    }
+    if scope.units.is_empty() {
+        w.push(" AND 1 = 0");
+        return;
+    }
+    let first = w.vals.len() + 1;
+    w.vals.extend(scope.units.iter().map(|u| crate::Val::I(*u)));
+    let list = (first..first + scope.units.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    w.push(&format!(
+        " AND (p.division_id IN (SELECT governs_division_id FROM unit WHERE id IN ({list})) \
+         OR p.responsible_unit_id IN ({list}) OR p.owner_unit_id IN ({list}))"
+    ));
+}
 
 /// This year, by the server's clock.
 pub fn this_year() -> i64 {
@@ -221,10 +241,10 @@ fn order_by(f: &ProjectFilter) -> String {
 }
 
 fn where_of(actor: &Actor, f: &ProjectFilter, p: Permission) -> Sql {
-    let mut w = Sql::new(" WHERE 1=1");
-    // $1 is the plan year, bound by the caller first.
+    let mut w = Sql::new("");
+    // $1 is the plan year.
     w.vals.push(crate::Val::I(f.year.unwrap_or_else(this_year)));
-    w.and_scope_any(&actor.access.scope(p), &SCOPE_COLS);
+    and_scope(&mut w, &actor.access.scope(p));
     w.and_like(&["p.name", "p.code", "p.owner_name"], f.q.as_deref());
     if let Some(dc) = f.division_code.as_deref().filter(|s| !s.is_empty()) {
         w.push(" AND p.division_id IN (WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM division WHERE code = ")
@@ -244,7 +264,7 @@ fn where_of(actor: &Actor, f: &ProjectFilter, p: Permission) -> Sql {
         w.push(" AND p.contact_leader_id = ").bind(l);
     }
     if let Some(t) = f.tag.as_deref().filter(|s| !s.is_empty()) {
-        w.push(" AND EXISTS (SELECT 1 FROM project_tag t WHERE t.project_id = p.id AND t.tag = ")
+        w.push(" AND p.id IN (SELECT project_id FROM project_tag WHERE tag = ")
             .bind(t)
             .push(")");
     }
@@ -263,10 +283,10 @@ fn where_of(actor: &Actor, f: &ProjectFilter, p: Permission) -> Sql {
 pub async fn list(db: &Db, actor: &Actor, f: &ProjectFilter, page: Page) -> Result<Paged<Project>> {
     actor.access.require(Permission::ProjectRead)?;
     let w = where_of(actor, f, Permission::ProjectRead);
-    let mut count = Sql::new(FROM_COUNT);
+    let mut count = Sql::new(COUNT);
     count.push(&w.text).vals = w.vals.clone();
     let mut q = Sql::new(SELECT);
-    q.push(&w.text).vals = w.vals;
+    q.push(" WHERE 1=1").push(&w.text).vals = w.vals;
     q.push(&order_by(f)).page(&page);
     let total: i64 = on_db!(db, c => bind_vals!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.text.clone())), count.vals.clone()).fetch_one(c).await)?;
     let items: Vec<Project> = on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?;
@@ -283,7 +303,7 @@ pub async fn list_all(db: &Db, actor: &Actor, f: &ProjectFilter) -> Result<Vec<P
     actor.access.require(Permission::ProjectRead)?;
     let mut q = Sql::new(SELECT);
     let w = where_of(actor, f, Permission::ProjectRead);
-    q.push(&w.text).vals = w.vals;
+    q.push(" WHERE 1=1").push(&w.text).vals = w.vals;
     q.push(&order_by(f));
     Ok(
         on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?,
@@ -296,7 +316,7 @@ pub async fn get(db: &Db, actor: &Actor, id: i64, p: Permission) -> Result<Proje
     let mut q = Sql::new(SELECT);
     q.vals.push(crate::Val::I(this_year()));
     q.push(" WHERE p.id = ").bind(id);
-    q.and_scope_any(&actor.access.scope(p), &SCOPE_COLS);
+    and_scope(&mut q, &actor.access.scope(p));
     let found: Option<Project> = on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_optional(c).await)?;
     found.ok_or_else(|| StoreError::not_found("项目", "project", id))
 }
@@ -1035,16 +1055,30 @@ async fn stored(
     let plan = match plan_year {
         Some(y) => {
             let row: Option<PlanRow> = on_tx!(tx, c => sqlx::query_as("SELECT * FROM project_plan WHERE project_id = $1 AND year = $2").bind(id).bind(y).fetch_optional(c).await)?;
-            row.map(|r| CheckedPlan {
-                year: r.year,
-                annual: r.annual,
-                months: r.months(),
-                mismatch: r.mismatch,
-            })
+            row.map(|r| plan_of(&r))
         }
         None => None,
     };
-    let c = Checked {
+    Ok((checked_of(p, coop, members, tags)?, plan))
+}
+
+fn plan_of(r: &PlanRow) -> CheckedPlan {
+    CheckedPlan {
+        year: r.year,
+        annual: r.annual,
+        months: r.months(),
+        mismatch: r.mismatch,
+    }
+}
+
+/// A stored project in the shape of a checked input, from its row and children.
+fn checked_of(
+    p: &Project,
+    coop: Vec<i64>,
+    members: Vec<(String, Option<String>)>,
+    tags: Vec<String>,
+) -> Result<Checked> {
+    Ok(Checked {
         code: p.code.clone(),
         name: p.name.clone(),
         level: Level::parse(&p.level)?,
@@ -1072,8 +1106,196 @@ async fn stored(
         tags: tags.into_iter().collect(),
         description: p.description.clone(),
         sort: Some(p.sort),
-    };
-    Ok((c, plan))
+    })
+}
+
+/// Every stored project with its children and plans, for comparing a whole ledger at
+/// once: (project, checked form, plans by year).
+async fn preload(
+    tx: &mut Tx,
+) -> Result<HashMap<i64, (Project, Checked, HashMap<i64, CheckedPlan>)>> {
+    let sql = format!("{SELECT} WHERE CAST($1 AS BIGINT) IS NOT NULL");
+    let projects: Vec<Project> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(this_year()).fetch_all(c).await)?;
+    let mut coop: HashMap<i64, Vec<i64>> = HashMap::new();
+    let rows: Vec<(i64, i64)> = on_tx!(tx, c => sqlx::query_as("SELECT project_id, unit_id FROM project_cooperator").fetch_all(c).await)?;
+    for (p, u) in rows {
+        coop.entry(p).or_default().push(u);
+    }
+    let mut members: HashMap<i64, Vec<(String, Option<String>)>> = HashMap::new();
+    let rows: Vec<(i64, String, Option<String>)> = on_tx!(tx, c => sqlx::query_as("SELECT project_id, name, duty FROM project_member ORDER BY project_id, seq").fetch_all(c).await)?;
+    for (p, n, d) in rows {
+        members.entry(p).or_default().push((n, d));
+    }
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    let rows: Vec<(i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT project_id, tag FROM project_tag").fetch_all(c).await)?;
+    for (p, t) in rows {
+        tags.entry(p).or_default().push(t);
+    }
+    let mut plans: HashMap<i64, HashMap<i64, CheckedPlan>> = HashMap::new();
+    let rows: Vec<PlanRow> =
+        on_tx!(tx, c => sqlx::query_as("SELECT * FROM project_plan").fetch_all(c).await)?;
+    for r in rows {
+        plans
+            .entry(r.project_id)
+            .or_default()
+            .insert(r.year, plan_of(&r));
+    }
+    let mut out = HashMap::with_capacity(projects.len());
+    for p in projects {
+        let c = checked_of(
+            &p,
+            coop.remove(&p.id).unwrap_or_default(),
+            members.remove(&p.id).unwrap_or_default(),
+            tags.remove(&p.id).unwrap_or_default(),
+        )?;
+        let year_plans = plans.remove(&p.id).unwrap_or_default();
+        out.insert(p.id, (p, c, year_plans));
+    }
+    Ok(out)
+}
+
+/// Reserves `n` new project ids inside `tx`. SQLite has one writer, which holds the
+/// lock for the transaction; PostgreSQL draws them from the identity's sequence.
+async fn reserve_ids(tx: &mut Tx, n: usize) -> Result<Vec<i64>> {
+    Ok(match tx {
+        Tx::Sqlite(t) => {
+            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM project")
+                .fetch_one(&mut **t)
+                .await?;
+            (max + 1..=max + n as i64).collect()
+        }
+        Tx::Postgres(t) => sqlx::query_scalar(
+            "SELECT nextval(pg_get_serial_sequence('project', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(n as i64)
+        .fetch_all(&mut **t)
+        .await?,
+    })
+}
+
+/// Creates many checked projects with multi-row inserts, each audited. Returns their ids.
+async fn insert_many(
+    tx: &mut Tx,
+    actor: &Actor,
+    r: &mut Resolver,
+    chain: &mut audit::Chain,
+    items: &[Checked],
+) -> Result<Vec<i64>> {
+    use crate::Val;
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = reserve_ids(tx, items.len()).await?;
+    let mut sort = on_tx!(tx, cn => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(sort) FROM project").fetch_one(cn).await)?.unwrap_or(0);
+    let now = crate::now();
+    let today = chrono::Local::now().date_naive();
+    let (mut projects, mut members, mut tags, mut coops, mut plans, mut stages, mut audits) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::with_capacity(items.len()),
+    );
+    for (c, id) in items.iter().zip(&ids) {
+        let id = *id;
+        let s = c.sort.unwrap_or_else(|| {
+            sort += 10;
+            sort
+        });
+        projects.push(vec![
+            Val::I(id),
+            Val::OS(c.code.clone()),
+            Val::S(c.name.clone()),
+            Val::S(c.level.as_str().into()),
+            Val::S(c.category.as_str().into()),
+            Val::S(c.nature.as_str().into()),
+            Val::S(c.stage.as_str().into()),
+            Val::D(Some(today)),
+            Val::I(c.division_id),
+            Val::OS(c.owner_name.clone()),
+            Val::OS(c.owner_credit_code.clone()),
+            Val::OI(c.owner_unit_id),
+            Val::OI(c.responsible_unit_id),
+            Val::OI(c.contact_leader_id),
+            Val::OS(c.plan_doc.clone()),
+            Val::I(c.total_investment),
+            Val::OI(c.start_year),
+            Val::OI(c.end_year),
+            Val::OI(c.land_mu),
+            Val::B(c.started),
+            Val::D(c.start_date),
+            Val::OS(c.description.clone()),
+            Val::I(s),
+            Val::B(c.stage != Stage::Terminated),
+            Val::T(now),
+            Val::T(now),
+        ]);
+        for (i, (name, duty)) in c.members.iter().enumerate() {
+            members.push(vec![
+                Val::I(id),
+                Val::I(i as i64),
+                Val::S(name.clone()),
+                Val::OS(duty.clone()),
+            ]);
+        }
+        for t in &c.tags {
+            tags.push(vec![Val::I(id), Val::S(t.clone())]);
+        }
+        for u in &c.cooperators {
+            coops.push(vec![Val::I(id), Val::I(*u)]);
+        }
+        if let Some(p) = &c.plan {
+            let mut row = vec![Val::I(id), Val::I(p.year), Val::I(p.annual)];
+            row.extend(p.months.iter().map(|m| Val::OI(*m)));
+            row.push(Val::B(p.mismatch));
+            plans.push(row);
+        }
+        stages.push(vec![
+            Val::I(id),
+            Val::OS(None),
+            Val::S(c.stage.as_str().into()),
+            Val::D(Some(today)),
+            Val::OS(None),
+            Val::S(actor.name.clone()),
+            Val::T(now),
+        ]);
+        audits.push((
+            "create",
+            "project",
+            id.to_string(),
+            None,
+            Some(snapshot_of(c, s, c.plan.as_ref())),
+        ));
+    }
+    use crate::sql::insert_rows;
+    insert_rows(tx, "INSERT INTO project (id, code, name, level, category, nature, stage, stage_date, division_id, owner_name, owner_credit_code, \
+        owner_unit_id, responsible_unit_id, contact_leader_id, plan_doc, total_investment, start_year, end_year, land_mu, \
+        started, start_date, description, sort, active, created_at, updated_at)", projects).await.map_err(|e| match e {
+        StoreError::Db(e) => code_taken(e),
+        e => e,
+    })?;
+    insert_rows(
+        tx,
+        "INSERT INTO project_member (project_id, seq, name, duty)",
+        members,
+    )
+    .await?;
+    insert_rows(tx, "INSERT INTO project_tag (project_id, tag)", tags).await?;
+    insert_rows(
+        tx,
+        "INSERT INTO project_cooperator (project_id, unit_id)",
+        coops,
+    )
+    .await?;
+    insert_rows(tx, "INSERT INTO project_plan (project_id, year, annual, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, mismatch)", plans).await?;
+    insert_rows(tx, "INSERT INTO project_stage_log (project_id, from_stage, to_stage, on_date, note, actor_name, at)", stages).await?;
+    chain.append_many(tx, actor, audits).await?;
+    for (c, id) in items.iter().zip(&ids) {
+        r.remember(*id, c);
+    }
+    Ok(ids)
 }
 
 macro_rules! bind_project {
@@ -1308,7 +1530,7 @@ pub async fn copy_plans_forward(tx: &mut Tx, actor: &Actor, from: i64) -> Result
         AND NOT EXISTS (SELECT 1 FROM project_plan n WHERE n.project_id = p.id AND n.year = $2)",
     );
     q.vals = vec![crate::Val::I(from), crate::Val::I(from + 1)];
-    q.and_scope_any(&actor.access.scope(Permission::ProjectWrite), &SCOPE_COLS);
+    and_scope(&mut q, &actor.access.scope(Permission::ProjectWrite));
     let ids: Vec<i64> = on_tx!(tx, c => bind_vals!(sqlx::query_scalar(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?;
     for id in &ids {
         exec_tx!(tx, c => sqlx::query("INSERT INTO project_plan (project_id, year, annual, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, mismatch) \
@@ -1527,6 +1749,7 @@ pub async fn bulk_upsert(
     let mut out = BulkOutcome::default();
     let mut good: Vec<(usize, Checked, Option<i64>)> = Vec::new();
     let mut seen_codes: HashMap<String, usize> = HashMap::new();
+    let mut seen_names: HashMap<(i64, String), usize> = HashMap::new();
     for (i, row) in rows.iter().enumerate() {
         let mut errs = Vec::new();
         match r.check(row.input) {
@@ -1539,6 +1762,19 @@ pub async fn bulk_upsert(
                         "code",
                         format!("项目代码“{code}”与第 {first} 行重复。"),
                         format!("Project code '{code}' repeats row {first}."),
+                    ));
+                }
+                if existing.is_none()
+                    && c.code.is_none()
+                    && let Some(first) = seen_names.insert((c.division_id, c.name.clone()), row.row)
+                {
+                    errs.push(DomainError::new(
+                        "name",
+                        format!("同一所在地下的项目名称“{}”与第 {first} 行重复。", c.name),
+                        format!(
+                            "Project '{}' repeats row {first} in the same division.",
+                            c.name
+                        ),
                     ));
                 }
                 let scope_ok = in_scope(actor, Permission::ProjectWrite, c.scope_units());
@@ -1570,25 +1806,42 @@ pub async fn bulk_upsert(
         .iter()
         .map(|e| (e.sheet.as_str(), e.row))
         .collect();
-    let mut chain = audit::Chain::load(tx).await?;
     if !out.errors.is_empty() && !valid_only {
         out.skipped = rows.len();
         return Ok(out);
     }
     out.skipped = failed_rows.len();
     drop(failed_rows);
-    for (i, c, existing) in good {
-        let row = &rows[i];
-        // A second row for the same project within one file updates the first.
-        let existing = existing.or_else(|| r.existing(&c));
-        if dry_run {
-            match existing {
-                Some(_) => out.updated += 1,
-                None => out.imported += 1,
+    let (creates, updates): (Vec<_>, Vec<_>) = good
+        .into_iter()
+        .partition(|(_, _, existing)| existing.is_none());
+    // Existing projects: compared in memory with what is stored; only changes are written.
+    let mut changed: Vec<(usize, Checked, i64)> = Vec::new();
+    if !updates.is_empty() {
+        let stored = preload(tx).await?;
+        for (i, c, existing) in updates {
+            let id = existing.expect("partitioned");
+            let same = stored.get(&id).is_some_and(|(p, was, plans)| {
+                let plan = c.plan.as_ref().and_then(|cp| plans.get(&cp.year));
+                snapshot_of(was, p.sort, plan)
+                    == snapshot_of(&c, c.sort.unwrap_or(p.sort), c.plan.as_ref())
+            });
+            if same {
+                out.skipped += 1;
+            } else {
+                changed.push((i, c, id));
             }
-            continue;
         }
-        match save(tx, actor, &mut r, &mut chain, existing, &c).await {
+    }
+    if dry_run {
+        out.imported = creates.len();
+        out.updated = changed.len();
+        return Ok(out);
+    }
+    let mut chain = audit::Chain::load(tx).await?;
+    for (i, c, id) in changed {
+        let row = &rows[i];
+        match save(tx, actor, &mut r, &mut chain, Some(id), &c).await {
             Ok(Saved::Created(_)) => out.imported += 1,
             Ok(Saved::Updated(_)) => out.updated += 1,
             Ok(Saved::Unchanged(_)) => out.skipped += 1,
@@ -1613,6 +1866,10 @@ pub async fn bulk_upsert(
             Err(e) => return Err(e),
         }
     }
+    let new: Vec<Checked> = creates.into_iter().map(|(_, c, _)| c).collect();
+    out.imported += insert_many(tx, actor, &mut r, &mut chain, &new)
+        .await?
+        .len();
     Ok(out)
 }
 

@@ -194,6 +194,42 @@ impl Sql {
     }
 }
 
+/// Inserts many rows with multi-row `INSERT … VALUES (…), (…)` statements, in chunks
+/// that stay under both engines' limits on bound parameters. `head` is the statement up
+/// to `VALUES` (fixed text, never user input); every row has the same number of values.
+pub async fn insert_rows(tx: &mut crate::Tx, head: &str, rows: Vec<Vec<Val>>) -> crate::Result<()> {
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let per = (30_000 / width.max(1)).clamp(1, 1000);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per).collect();
+        let mut text = String::with_capacity(head.len() + chunk.len() * width * 5);
+        text.push_str(head);
+        text.push_str(" VALUES ");
+        let mut n = 0;
+        for (i, _) in chunk.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push('(');
+            for j in 0..width {
+                if j > 0 {
+                    text.push(',');
+                }
+                n += 1;
+                text.push('$');
+                text.push_str(&n.to_string());
+            }
+            text.push(')');
+        }
+        let vals: Vec<Val> = chunk.into_iter().flatten().collect();
+        crate::exec_tx!(tx, c => crate::bind_vals!(sqlx::query(sqlx::AssertSqlSafe(text.clone())), vals.clone()).execute(c).await)?;
+    }
+    Ok(())
+}
+
 /// A page request: 1-based page number and page size (bounded).
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
 pub struct Page {

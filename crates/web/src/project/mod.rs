@@ -957,7 +957,7 @@ async fn import_upload(
         match field.name() {
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.xlsx").to_string();
-                let bytes = field.bytes().await.map_err(|e| bad(format!("文件过大或上传中断（上限 20 MiB）/ file too large or upload interrupted: {e}")))?;
+                let bytes = field.bytes().await.map_err(|e| bad(format!("文件过大或上传中断（上限 64 MiB）/ file too large or upload interrupted: {e}")))?;
                 file = Some((name, bytes.to_vec()));
             }
             Some("sheet") => sheet = field.text().await.ok().filter(|s| !s.trim().is_empty()),
