@@ -2025,16 +2025,36 @@ pub async fn seed_milestones(
     actor: &Actor,
     items: &[(i64, &[MilestoneInput])],
 ) -> Result<()> {
+    use crate::Val;
+    let ids: Vec<i64> = items.iter().map(|(i, _)| *i).collect();
+    for chunk in ids.chunks(500) {
+        let mut q = Sql::new("DELETE FROM milestone WHERE project_id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(",");
+            }
+            q.bind(*id);
+        }
+        q.push(")");
+        exec_tx!(tx, c => bind_vals!(sqlx::query(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).execute(c).await)?;
+    }
+    let mut rows = Vec::new();
     for (id, nodes) in items {
-        exec_tx!(tx, c => sqlx::query("DELETE FROM milestone WHERE project_id = $1").bind(*id).execute(c).await)?;
         for (i, n) in nodes.iter().enumerate() {
             let planned = date_field("planned_date", "计划完成时间", &n.planned_date)?;
             let actual = date_field("actual_date", "实际完成时间", &n.actual_date)?;
-            exec_tx!(tx, c => sqlx::query("INSERT INTO milestone (project_id, seq, name, duration_days, planned_date, actual_date, note) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(*id).bind(i as i64 + 1).bind(n.name.clone()).bind(n.duration_days).bind(planned).bind(actual).bind(n.note.clone()).execute(c).await)?;
+            rows.push(vec![
+                Val::I(*id),
+                Val::I(i as i64 + 1),
+                Val::S(n.name.clone()),
+                Val::OI(n.duration_days),
+                Val::D(planned),
+                Val::D(actual),
+                Val::OS(n.note.clone()),
+            ]);
         }
     }
-    let ids: Vec<i64> = items.iter().map(|(i, _)| *i).collect();
+    crate::sql::insert_rows(tx, "INSERT INTO milestone (project_id, seq, name, duration_days, planned_date, actual_date, note)", rows).await?;
     audit::record(
         tx,
         actor,

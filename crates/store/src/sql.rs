@@ -208,6 +208,9 @@ pub async fn insert_rows(tx: &mut crate::Tx, head: &str, rows: Vec<Vec<Val>>) ->
         let mut text = String::with_capacity(head.len() + chunk.len() * width * 5);
         text.push_str(head);
         text.push_str(" VALUES ");
+        // SQLite looks `$N` parameters up by name, one linear search per bind: with
+        // thousands per statement that is quadratic. Plain `?` binds by position.
+        let positional = matches!(tx, crate::Tx::Sqlite(_));
         let mut n = 0;
         for (i, _) in chunk.iter().enumerate() {
             if i > 0 {
@@ -219,8 +222,12 @@ pub async fn insert_rows(tx: &mut crate::Tx, head: &str, rows: Vec<Vec<Val>>) ->
                     text.push(',');
                 }
                 n += 1;
-                text.push('$');
-                text.push_str(&n.to_string());
+                if positional {
+                    text.push('?');
+                } else {
+                    text.push('$');
+                    text.push_str(&n.to_string());
+                }
             }
             text.push(')');
         }
