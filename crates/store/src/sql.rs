@@ -232,7 +232,8 @@ pub async fn insert_rows(tx: &mut crate::Tx, head: &str, rows: Vec<Vec<Val>>) ->
             text.push(')');
         }
         let vals: Vec<Val> = chunk.into_iter().flatten().collect();
-        crate::exec_tx!(tx, c => crate::bind_vals!(sqlx::query(sqlx::AssertSqlSafe(text.clone())), vals.clone()).execute(c).await)?;
+        // Each engine's arm moves the text and values: no copies of large chunks.
+        crate::exec_tx!(tx, c => crate::bind_vals!(sqlx::query(sqlx::AssertSqlSafe(text)), vals).execute(c).await)?;
     }
     Ok(())
 }
