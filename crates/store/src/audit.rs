@@ -76,6 +76,9 @@ pub async fn record(
         .await
 }
 
+/// One record to append: action, entity, entity id, before, after.
+pub type Entry<'a> = (&'a str, &'a str, String, Option<Value>, Option<Value>);
+
 /// The head of the chain held for a run of appends in one transaction (a bulk import
 /// writes thousands of records without re-reading the head each time).
 #[derive(Debug, Clone)]
@@ -105,7 +108,7 @@ impl Chain {
         &mut self,
         tx: &mut Tx,
         actor: &Actor,
-        items: Vec<(&str, &str, String, Option<Value>, Option<Value>)>,
+        items: Vec<Entry<'_>>,
     ) -> Result<()> {
         let at = crate::now();
         let mut rows = Vec::with_capacity(items.len());
