@@ -24,9 +24,9 @@ use utoipa::OpenApi;
         crate::admin::user::api_password, crate::admin::user::api_action,
         crate::admin::role::api_list, crate::admin::role::api_create, crate::admin::role::api_get, crate::admin::role::api_update,
         crate::audit::api,
-        crate::project::api_list, crate::project::api_create, crate::project::api_get, crate::project::api_update,
-        crate::project::api_stage, crate::project::api_plan, crate::project::api_milestones,
-        crate::project::api_import, crate::project::api_export, crate::project::api_copy,
+        crate::project::api::api_list, crate::project::api::api_create, crate::project::api::api_get, crate::project::api::api_update,
+        crate::project::api::api_stage, crate::project::api::api_plan, crate::project::api::api_milestones,
+        crate::project::api::api_import, crate::project::api::api_export, crate::project::api::api_copy,
     ),
     tags(
         (name = "session", description = "登录、当前用户、访问令牌 / sign-in, current user, tokens"),

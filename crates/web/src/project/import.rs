@@ -1,0 +1,229 @@
+//! The ledger import pages (upload, preview, confirm) and the column-synonym admin page.
+
+#[allow(unused_imports)]
+use super::*;
+
+#[derive(Template)]
+#[template(path = "project_import.html")]
+struct ImportPage {
+    c: Chrome,
+    report: Option<ImportReport>,
+    upload: Option<i64>,
+    file_name: String,
+    done: bool,
+    error: Option<String>,
+}
+
+pub(super) async fn import_page(me: Me) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectWrite)
+        .map_err(StoreError::from)?;
+    Ok(view::render(&ImportPage {
+        c: Chrome::new(
+            &me,
+            "projects",
+            me.lang.t("导入项目台账", "Import a ledger").into(),
+        ),
+        report: None,
+        upload: None,
+        file_name: String::new(),
+        done: false,
+        error: None,
+    }))
+}
+
+pub(super) async fn import_upload(
+    State(st): State<AppState>,
+    me: Me,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectWrite)
+        .map_err(StoreError::from)?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut sheet: Option<String> = None;
+    let bad = |m: String| {
+        AppError::from(StoreError::from(gongjian_domain::DomainError::new(
+            "file",
+            m.clone(),
+            m,
+        )))
+    };
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("上传失败 / upload failed: {e}")))?
+    {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.xlsx").to_string();
+                let bytes = field.bytes().await.map_err(|e| bad(format!("文件过大或上传中断（上限 64 MiB）/ file too large or upload interrupted: {e}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            Some("sheet") => sheet = field.text().await.ok().filter(|s| !s.trim().is_empty()),
+            _ => {}
+        }
+    }
+    let c = Chrome::new(
+        &me,
+        "projects",
+        me.lang.t("导入项目台账", "Import a ledger").into(),
+    );
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let page = ImportPage {
+            c,
+            report: None,
+            upload: None,
+            file_name: String::new(),
+            done: false,
+            error: Some(
+                me.lang
+                    .t(
+                        "请选择要导入的 xlsx 或 csv 文件。",
+                        "Choose an xlsx or csv file.",
+                    )
+                    .into(),
+            ),
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, view::render(&page)).into_response());
+    };
+    let report = ledger::import_bytes(
+        &st.db,
+        &me.actor,
+        &name,
+        &bytes,
+        sheet.as_deref(),
+        true,
+        false,
+    )
+    .await?;
+    let upload = in_tx!(st.db, |tx| project::stash_upload(
+        &mut tx, &me.actor, &name, &bytes
+    )
+    .await?)?;
+    Ok(view::render(&ImportPage {
+        c,
+        report: Some(report),
+        upload: Some(upload),
+        file_name: name,
+        done: false,
+        error: None,
+    }))
+}
+
+pub(super) async fn import_confirm(
+    State(st): State<AppState>,
+    me: Me,
+    Path(upload): Path<i64>,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    let (name, bytes) = project::take_upload(&st.db, &me.actor, upload).await?;
+    let valid_only = p.get("mode") == "valid_only";
+    let sheet = p.opt("sheet");
+    let report = ledger::import_bytes(
+        &st.db,
+        &me.actor,
+        &name,
+        &bytes,
+        sheet.as_deref(),
+        false,
+        valid_only,
+    )
+    .await?;
+    let c = Chrome::new(
+        &me,
+        "projects",
+        me.lang.t("导入结果", "Import result").into(),
+    );
+    Ok(view::render(&ImportPage {
+        c,
+        report: Some(report),
+        upload: None,
+        file_name: name,
+        done: true,
+        error: None,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "synonyms.html")]
+struct SynonymsPage {
+    c: Chrome,
+    rows: Vec<(i64, String, String)>,
+    fields: Vec<(&'static str, String)>,
+    error: Option<FormError>,
+}
+
+pub(super) fn field_options() -> Vec<(&'static str, String)> {
+    FIELDS
+        .iter()
+        .map(|f| (f.id, format!("{}（{}）", f.zh, f.id)))
+        .collect()
+}
+
+pub(super) async fn synonyms_page(
+    State(st): State<AppState>,
+    me: Me,
+) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectAdmin)
+        .map_err(StoreError::from)?;
+    let rows = project::synonyms(&st.db).await?;
+    Ok(view::render(&SynonymsPage {
+        c: Chrome::new(
+            &me,
+            "synonyms",
+            me.lang.t("台账列名", "Ledger column names").into(),
+        ),
+        rows,
+        fields: field_options(),
+        error: None,
+    }))
+}
+
+pub(super) async fn synonym_add(
+    State(st): State<AppState>,
+    me: Me,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    let (field, syn) = (p.get("field"), p.get("synonym"));
+    let ids = gongjian_office::ledger::field_ids();
+    match in_tx!(st.db, |tx| project::add_synonym(
+        &mut tx, &me.actor, &field, &syn, &ids
+    )
+    .await?)
+    {
+        Ok(_) => Ok(Redirect::to("/admin/synonyms").into_response()),
+        Err(e) => {
+            let e = AppError::from(e);
+            if e.field.is_none() {
+                return Err(e);
+            }
+            let rows = project::synonyms(&st.db).await?;
+            let page = SynonymsPage {
+                c: Chrome::new(
+                    &me,
+                    "synonyms",
+                    me.lang.t("台账列名", "Ledger column names").into(),
+                ),
+                rows,
+                fields: field_options(),
+                error: Some(FormError::of(&e, me.lang)),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, view::render(&page)).into_response())
+        }
+    }
+}
+
+pub(super) async fn synonym_delete(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    in_tx!(st.db, |tx| project::delete_synonym(&mut tx, &me.actor, id)
+        .await?)?;
+    Ok(Redirect::to("/admin/synonyms").into_response())
+}
