@@ -76,8 +76,9 @@ pub async fn record(
         .await
 }
 
-/// One record to append: action, entity, entity id, before, after.
-pub type Entry<'a> = (&'a str, &'a str, String, Option<Value>, Option<Value>);
+/// One record to append: action, entity, entity id, and the before and after
+/// snapshots as JSON text.
+pub type Entry<'a> = (&'a str, &'a str, String, Option<String>, Option<String>);
 
 /// The head of the chain held for a run of appends in one transaction (a bulk import
 /// writes thousands of records without re-reading the head each time).
@@ -123,8 +124,8 @@ impl Chain {
                 action: action.to_string(),
                 entity: entity.to_string(),
                 entity_id,
-                before_json: before.as_ref().map(Value::to_string),
-                after_json: after.as_ref().map(Value::to_string),
+                before_json: before,
+                after_json: after,
                 prev_hash: std::mem::take(&mut self.prev_hash),
                 hash: String::new(),
             };

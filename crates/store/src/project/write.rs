@@ -67,18 +67,100 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, input: &ProjectInput) -
 
 /// The state of a project as the audit log and change detection see it. Built the
 /// same way from a checked input and from the database, so "unchanged" is exact.
-pub(super) fn snapshot_of(c: &Checked, sort: i64, plan: Option<&CheckedPlan>) -> serde_json::Value {
-    serde_json::json!({
-        "code": c.code, "name": c.name, "level": c.level.as_str(), "category": c.category.as_str(),
-        "nature": c.nature.as_str(), "stage": c.stage.as_str(), "division_id": c.division_id,
-        "owner_name": c.owner_name, "owner_credit_code": c.owner_credit_code, "owner_unit_id": c.owner_unit_id,
-        "responsible_unit_id": c.responsible_unit_id, "contact_leader_id": c.contact_leader_id,
-        "plan_doc": c.plan_doc, "total_investment": c.total_investment, "start_year": c.start_year,
-        "end_year": c.end_year, "land_mu": c.land_mu, "started": c.started, "start_date": c.start_date,
-        "description": c.description, "sort": sort,
-        "cooperators": c.cooperators, "members": c.members, "tags": c.tags,
-        "plan": plan.map(|p| serde_json::json!({"year": p.year, "annual": p.annual, "months": p.months, "mismatch": p.mismatch})),
-    })
+pub(super) fn snapshot_of<'a>(c: &'a Checked, sort: i64, plan: Option<&'a CheckedPlan>) -> Snapshot<'a> {
+    Snapshot {
+        code: c.code.as_deref(),
+        name: &c.name,
+        level: c.level.as_str(),
+        category: c.category.as_str(),
+        nature: c.nature.as_str(),
+        stage: c.stage.as_str(),
+        division_id: c.division_id,
+        owner_name: c.owner_name.as_deref(),
+        owner_credit_code: c.owner_credit_code.as_deref(),
+        owner_unit_id: c.owner_unit_id,
+        responsible_unit_id: c.responsible_unit_id,
+        contact_leader_id: c.contact_leader_id,
+        plan_doc: c.plan_doc.as_deref(),
+        total_investment: c.total_investment,
+        start_year: c.start_year,
+        end_year: c.end_year,
+        land_mu: c.land_mu,
+        started: c.started,
+        start_date: c.start_date,
+        description: c.description.as_deref(),
+        sort,
+        cooperators: &c.cooperators,
+        members: &c.members,
+        tags: &c.tags,
+        plan: plan.map(|p| PlanSnapshot { year: p.year, annual: p.annual, months: &p.months, mismatch: p.mismatch }),
+    }
+}
+
+/// A project as the audit log records it and change detection compares it: built the
+/// same way from a checked input and from the stored rows. Empty fields are left out.
+#[derive(Debug, PartialEq, serde::Serialize)]
+pub(super) struct Snapshot<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    name: &'a str,
+    level: &'a str,
+    category: &'a str,
+    nature: &'a str,
+    stage: &'a str,
+    division_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner_credit_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner_unit_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    responsible_unit_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contact_leader_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan_doc: Option<&'a str>,
+    total_investment: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_year: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_year: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    land_mu: Option<i64>,
+    started: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    sort: i64,
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    cooperators: &'a BTreeSet<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    members: &'a Vec<(String, Option<String>)>,
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    tags: &'a BTreeSet<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<PlanSnapshot<'a>>,
+}
+
+/// The plan part of a [`Snapshot`].
+#[derive(Debug, PartialEq, serde::Serialize)]
+pub(super) struct PlanSnapshot<'a> {
+    year: i64,
+    annual: i64,
+    months: &'a [Option<i64>; 12],
+    mismatch: bool,
+}
+
+impl Snapshot<'_> {
+    fn json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("serialisable")
+    }
+
+    fn text(&self) -> String {
+        serde_json::to_string(self).expect("serialisable")
+    }
 }
 
 /// The stored project read back into the shape of a checked input.
@@ -305,7 +387,7 @@ pub(super) async fn insert_many(
             "project",
             id.to_string(),
             None,
-            Some(snapshot_of(c, s, c.plan.as_ref())),
+            Some(snapshot_of(c, s, c.plan.as_ref()).text()),
         ));
     }
     use crate::sql::insert_rows;
@@ -429,8 +511,8 @@ pub async fn save(
                     "update",
                     "project",
                     id,
-                    Some(&before),
-                    Some(&after),
+                    Some(&before.json()),
+                    Some(&after.json()),
                 )
                 .await?;
             Saved::Updated(id)
@@ -449,7 +531,7 @@ pub async fn save(
             log_stage(tx, actor, id, None, c.stage, today, now).await?;
             let after = snapshot_of(c, sort, c.plan.as_ref());
             chain
-                .append(tx, actor, "create", "project", id, None, Some(&after))
+                .append(tx, actor, "create", "project", id, None, Some(&after.json()))
                 .await?;
             Saved::Created(id)
         }
