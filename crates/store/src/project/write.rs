@@ -67,7 +67,11 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, input: &ProjectInput) -
 
 /// The state of a project as the audit log and change detection see it. Built the
 /// same way from a checked input and from the database, so "unchanged" is exact.
-pub(super) fn snapshot_of<'a>(c: &'a Checked, sort: i64, plan: Option<&'a CheckedPlan>) -> Snapshot<'a> {
+pub(super) fn snapshot_of<'a>(
+    c: &'a Checked,
+    sort: i64,
+    plan: Option<&'a CheckedPlan>,
+) -> Snapshot<'a> {
     Snapshot {
         code: c.code.as_deref(),
         name: &c.name,
@@ -93,7 +97,12 @@ pub(super) fn snapshot_of<'a>(c: &'a Checked, sort: i64, plan: Option<&'a Checke
         cooperators: &c.cooperators,
         members: &c.members,
         tags: &c.tags,
-        plan: plan.map(|p| PlanSnapshot { year: p.year, annual: p.annual, months: &p.months, mismatch: p.mismatch }),
+        plan: plan.map(|p| PlanSnapshot {
+            year: p.year,
+            annual: p.annual,
+            months: &p.months,
+            mismatch: p.mismatch,
+        }),
     }
 }
 
@@ -531,7 +540,15 @@ pub async fn save(
             log_stage(tx, actor, id, None, c.stage, today, now).await?;
             let after = snapshot_of(c, sort, c.plan.as_ref());
             chain
-                .append(tx, actor, "create", "project", id, None, Some(&after.json()))
+                .append(
+                    tx,
+                    actor,
+                    "create",
+                    "project",
+                    id,
+                    None,
+                    Some(&after.json()),
+                )
                 .await?;
             Saved::Created(id)
         }
