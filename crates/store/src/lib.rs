@@ -181,6 +181,9 @@ impl Db {
                 // FULL: an acknowledged report must survive a power cut.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
+                // 32 MiB of page cache per connection: a big import's transaction stays
+                // in memory instead of spilling pages to the WAL before it commits.
+                .pragma("cache_size", "-32768")
                 .busy_timeout(Duration::from_secs(10));
             let write = SqlitePoolOptions::new()
                 .max_connections(1)

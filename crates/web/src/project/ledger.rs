@@ -100,8 +100,26 @@ pub async fn import_bytes(
         dry_run,
         ..Default::default()
     };
-    let sheets = match ledger::read_sheets(file_name, bytes) {
-        Ok(s) => s,
+    let extra: Vec<(String, String)> = project::synonyms(db)
+        .await?
+        .into_iter()
+        .map(|(_, f, s)| (f, s))
+        .collect();
+    // Reading a big workbook takes seconds of CPU: keep it off the async workers so the
+    // rest of the site stays responsive during an import.
+    let (name, content, only) = (
+        file_name.to_string(),
+        bytes.to_vec(),
+        sheet.map(str::to_string),
+    );
+    let read = tokio::task::spawn_blocking(move || {
+        ledger::read_sheets(&name, &content)
+            .map(|sheets| ledger::read_ledger(&sheets, &Synonyms::new(&extra), only.as_deref()))
+    })
+    .await
+    .map_err(|e| StoreError::Config(format!("workbook reader failed: {e}")))?;
+    let l = match read {
+        Ok(l) => l,
         Err(e) => {
             report.errors.push(ImportError {
                 sheet: e.sheet,
@@ -113,12 +131,6 @@ pub async fn import_bytes(
             return Ok(report);
         }
     };
-    let extra: Vec<(String, String)> = project::synonyms(db)
-        .await?
-        .into_iter()
-        .map(|(_, f, s)| (f, s))
-        .collect();
-    let l = ledger::read_ledger(&sheets, &Synonyms::new(&extra), sheet);
     report.rows = l.rows.len()
         + l.errors
             .iter()
