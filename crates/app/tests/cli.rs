@@ -356,6 +356,20 @@ async fn project_ledger_round_trip(engine: &str) {
         "{v}"
     );
     assert_eq!(count(&t.db, "project").await, 3);
+    let v = json_of(&gongjian(
+        &t.url,
+        &["import", "projects", &county, "--dry-run"],
+        None,
+    ));
+    assert_eq!(
+        (
+            v["imported"].as_i64(),
+            v["updated"].as_i64(),
+            v["skipped"].as_i64()
+        ),
+        (Some(0), Some(0), Some(3)),
+        "a preview of a re-import: {v}"
+    );
     // Errors: exit non-zero, every error by sheet, row and column, nothing written.
     let o = gongjian(
         &t.url,

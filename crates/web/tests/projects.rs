@@ -280,6 +280,11 @@ async fn api_import_reports_every_error_and_writes_nothing_unless_valid_only() {
         (Some(3), Some(true)),
         "{v}"
     );
+    assert_eq!(
+        v["skipped"].as_i64(),
+        Some(2),
+        "rows 2 and 4 of 产业项目: {v}"
+    );
     assert_eq!(count(&app).await, 3);
     let p = office.get("/api/v1/projects?q=滨河").await.json();
     assert_eq!(p["items"][0]["total_investment_wan"], "1.00");

@@ -161,6 +161,14 @@ pub async fn import_bytes(
         })
         .collect();
     let sheet_error = l.errors.iter().any(|e| e.row == 0);
+    // Rows the reader already refused never reach the store.
+    let reading_bad = l
+        .errors
+        .iter()
+        .filter(|e| e.row > 0)
+        .map(|e| (&e.sheet, e.row))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let rows: Vec<BulkRow> = l
         .rows
         .iter()
@@ -193,25 +201,18 @@ pub async fn import_bytes(
     report
         .errors
         .sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
-    let bad_rows = report
-        .errors
-        .iter()
-        .filter(|e| e.row > 0)
-        .map(|e| (&e.sheet, e.row))
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
     let will_write = !dry_run && !sheet_error && (report.errors.is_empty() || valid_only);
     if will_write {
         report.imported = out.imported;
         report.updated = out.updated;
-        report.skipped = out.skipped.max(bad_rows);
+        report.skipped = out.skipped + reading_bad;
         tx.commit().await?;
         report.written = out.imported + out.updated > 0;
     } else {
         if dry_run && (report.errors.is_empty() || valid_only) {
             report.imported = out.imported;
             report.updated = out.updated;
-            report.skipped = bad_rows;
+            report.skipped = out.skipped + reading_bad;
         } else {
             report.skipped = report.rows;
         }
