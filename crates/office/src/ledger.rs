@@ -403,6 +403,9 @@ pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellErro
             "unsupported file type; upload .xlsx, .xls or .csv".into(),
         ));
     }
+    if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
+        return read_xlsx(file_name, bytes);
+    }
     let mut wb =
         calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
             file_error(
@@ -444,6 +447,76 @@ pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellErro
             name,
             rows,
             first_row,
+        });
+    }
+    Ok(out)
+}
+
+fn text_cell(s: &str) -> Cell {
+    let t = s.trim();
+    if t.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(t.to_string())
+    }
+}
+
+/// Streams the cells of every sheet of an xlsx workbook: one allocation per text cell,
+/// no intermediate grid (a 100,000-row ledger reads in well under the time of a Range).
+fn read_xlsx(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellError> {
+    use calamine::DataRef;
+    let open_error = |e: &dyn std::fmt::Display| {
+        file_error(
+            file_name,
+            format!("无法打开工作簿（文件可能已损坏或不是 Excel 文件）：{e}"),
+            format!("cannot open the workbook: {e}"),
+        )
+    };
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|e| open_error(&e))?;
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let sheet_error = |e: &dyn std::fmt::Display| {
+            file_error(
+                &name,
+                format!("无法读取工作表：{e}"),
+                format!("cannot read the sheet: {e}"),
+            )
+        };
+        let mut reader = wb
+            .worksheet_cells_reader(&name)
+            .map_err(|e| sheet_error(&e))?;
+        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        while let Some(cell) = reader.next_cell().map_err(|e| sheet_error(&e))? {
+            let (r, c) = cell.get_position();
+            let value = match cell.get_value() {
+                DataRef::Empty | DataRef::Error(_) => continue,
+                DataRef::SharedString(s) => text_cell(s),
+                DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                    text_cell(s)
+                }
+                DataRef::Float(f) => Cell::Number(*f),
+                DataRef::Int(i) => Cell::Number(*i as f64),
+                DataRef::Bool(b) => Cell::Bool(*b),
+                DataRef::DateTime(d) => Cell::Date(d.as_f64()),
+            };
+            if value == Cell::Empty {
+                continue;
+            }
+            let (r, c) = (r as usize, c as usize);
+            if rows.len() <= r {
+                rows.resize_with(r + 1, Vec::new);
+            }
+            let row = &mut rows[r];
+            if row.len() <= c {
+                row.resize(c + 1, Cell::Empty);
+            }
+            row[c] = value;
+        }
+        out.push(Sheet {
+            name,
+            rows,
+            first_row: 1,
         });
     }
     Ok(out)
@@ -946,17 +1019,18 @@ fn read_sheet(
         if is_blank(row) {
             continue;
         }
-        let texts: Vec<String> = row.iter().map(Cell::text).collect();
-        let first = texts
+        // Only the first cells, the first text and the name decide what a row is.
+        let texts: Vec<String> = row.iter().take(4).map(Cell::text).collect();
+        let first = row
             .iter()
-            .find(|t| !t.trim().is_empty())
-            .cloned()
+            .find(|c| **c != Cell::Empty)
+            .map(Cell::text)
             .unwrap_or_default();
         let name = name_col
-            .and_then(|c| texts.get(c))
-            .cloned()
+            .and_then(|c| row.get(c))
+            .map(Cell::text)
             .unwrap_or_default();
-        if texts.iter().take(4).any(|t| is_total(t)) || is_total(&name) {
+        if texts.iter().any(|t| is_total(t)) || is_total(&name) {
             out.skipped.push(SkippedRow {
                 sheet: sheet.name.clone(),
                 row: excel_row,
