@@ -182,15 +182,6 @@ pub fn mu(centi: i64) -> String {
     format!("{}.{:02}", centi / 100, centi % 100)
 }
 
-/// A ratio as per-mille-free percent text with one decimal: (85_3, 100_0) → `85.3%`.
-pub fn percent(part: i64, whole: i64) -> Option<String> {
-    if whole <= 0 {
-        return None;
-    }
-    let tenths = (i128::from(part) * 1000 * 2 + i128::from(whole)) / (i128::from(whole) * 2);
-    Some(format!("{}.{}%", tenths / 10, tenths % 10))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,12 +243,9 @@ mod tests {
     }
 
     #[test]
-    fn land_and_percent() {
+    fn land_area() {
         assert_eq!(parse_mu("land_mu", "125.5").unwrap(), 12_550);
         assert!(parse_mu("land_mu", "-1").is_err());
         assert_eq!(mu(12_550), "125.50");
-        assert_eq!(percent(853, 1000).unwrap(), "85.3%");
-        assert_eq!(percent(2, 3).unwrap(), "66.7%");
-        assert_eq!(percent(1, 0), None);
     }
 }

@@ -450,3 +450,91 @@ async fn forms_create_edit_plan_milestones_and_stage_with_clear_errors() {
             .contains("共 0 个项目")
     );
 }
+
+#[tokio::test]
+async fn column_synonyms_are_checked_and_then_used_by_the_import() {
+    let app = spawn_app("sqlite").await;
+    seed(app.db(), USERS).await;
+    let office = app.login("office", PW).await;
+    let csv = "项目名称,所在地,实施主体\n滨河公园,西城区,示例园林公司\n"
+        .as_bytes()
+        .to_vec();
+    let v = api_import(&office, "x.csv", csv.clone(), "&dry_run=true")
+        .await
+        .json();
+    assert_eq!(v["unmatched_columns"][0]["header"], "实施主体", "{v}");
+    // Bad input: an unknown field, an empty name; a district user may not configure.
+    let r = office
+        .form(
+            "/admin/synonyms",
+            &[
+                ("_csrf", &office.csrf),
+                ("field", "nope"),
+                ("synonym", "实施主体"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains(r#"data-field="field""#), "{}", r.text);
+    let r = office
+        .form(
+            "/admin/synonyms",
+            &[
+                ("_csrf", &office.csrf),
+                ("field", "owner_name"),
+                ("synonym", " "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let east = app.login("east", PW).await;
+    let r = east
+        .form(
+            "/admin/synonyms",
+            &[
+                ("_csrf", &east.csrf),
+                ("field", "owner_name"),
+                ("synonym", "实施主体"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Registered once, a second time is refused with the reason.
+    let r = office
+        .form(
+            "/admin/synonyms",
+            &[
+                ("_csrf", &office.csrf),
+                ("field", "owner_name"),
+                ("synonym", "实施主体"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = office
+        .form(
+            "/admin/synonyms",
+            &[
+                ("_csrf", &office.csrf),
+                ("field", "owner_name"),
+                ("synonym", "实施主体"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("已登记"), "{}", r.text);
+    // The import now reads the column.
+    let v = api_import(&office, "x.csv", csv, "").await.json();
+    assert_eq!(
+        (
+            v["imported"].as_i64(),
+            v["unmatched_columns"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(0)),
+        "{v}"
+    );
+    let p = office.get("/api/v1/projects?q=滨河").await.json();
+    assert_eq!(p["items"][0]["owner_name"], "示例园林公司");
+    let page = office.get("/admin/synonyms").await;
+    assert!(page.text.contains("实施主体"));
+}

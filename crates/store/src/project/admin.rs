@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use super::*;
 #[allow(unused_imports)]
-use super::{check::*, plan::*, write::*};
+use super::{bulk::*, check::*, plan::*, write::*};
 
 /// Extra column names of the ledger import, as (field, synonym).
 pub async fn synonyms(db: &Db) -> Result<Vec<(i64, String, String)>> {

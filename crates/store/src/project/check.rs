@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::*;
 #[allow(unused_imports)]
-use super::{admin::*, plan::*, write::*};
+use super::{admin::*, bulk::*, plan::*, write::*};
 
 /// Everything needed to resolve names and codes of a project to ids, loaded once per
 /// transaction (a ledger import resolves thousands of rows against it).
@@ -15,7 +15,7 @@ pub struct Resolver {
     unit_credit: HashMap<String, i64>,
     leaders: HashMap<String, Vec<i64>>,
     prefixes: BTreeSet<String>,
-    pub(super) existing_codes: HashMap<String, i64>,
+    existing_codes: HashMap<String, i64>,
     existing_names: HashMap<(i64, String), Vec<i64>>,
     year: i64,
 }
@@ -23,10 +23,24 @@ pub struct Resolver {
 impl Resolver {
     /// Loads divisions, units, leaders and the keys of existing projects.
     pub async fn load(tx: &mut Tx) -> Result<Resolver> {
+        Self::load_with(tx, false).await
+    }
+
+    /// Like [`Resolver::load`], plus the code and name of every stored project, so a
+    /// whole ledger can be matched to existing projects without a query per row.
+    pub async fn load_with_projects(tx: &mut Tx) -> Result<Resolver> {
+        Self::load_with(tx, true).await
+    }
+
+    async fn load_with(tx: &mut Tx, with_projects: bool) -> Result<Resolver> {
         let divs: Vec<(i64, String, String, Option<i64>)> = on_tx!(tx, c => sqlx::query_as("SELECT d.id, d.code, d.name, g.id FROM division d LEFT JOIN unit g ON g.governs_division_id = d.id WHERE d.active = TRUE").fetch_all(c).await)?;
         let units: Vec<(i64, String, String, Option<String>)> = on_tx!(tx, c => sqlx::query_as("SELECT id, code, name, credit_code FROM unit WHERE active = TRUE").fetch_all(c).await)?;
         let leaders: Vec<(i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT id, name FROM leader WHERE active = TRUE").fetch_all(c).await)?;
-        let projects: Vec<(i64, Option<String>, i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT id, code, division_id, name FROM project").fetch_all(c).await)?;
+        let projects: Vec<(i64, Option<String>, i64, String)> = if with_projects {
+            on_tx!(tx, c => sqlx::query_as("SELECT id, code, division_id, name FROM project").fetch_all(c).await)?
+        } else {
+            Vec::new()
+        };
         let mut r = Resolver {
             divisions: HashMap::new(),
             division_names: HashMap::new(),
@@ -266,7 +280,7 @@ impl Resolver {
             .unwrap_or(0),
             None => 0,
         };
-        let plan = self.check_plan(input, &mut errs);
+        let plan = check_plan(input, self.year, &mut errs);
         if let (Some(y1), Some(y2)) = (input.start_year, input.end_year) {
             take!(dp::check_order("end_year", Some(y1), Some(y2), "建设年限"));
         }
@@ -350,81 +364,6 @@ impl Resolver {
             tags,
             description,
             sort: input.sort,
-        })
-    }
-
-    pub(super) fn check_plan(
-        &self,
-        input: &ProjectInput,
-        errs: &mut Vec<DomainError>,
-    ) -> Option<CheckedPlan> {
-        let annual_txt = input
-            .annual_plan_wan
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        let any_month = input
-            .months_wan
-            .iter()
-            .flatten()
-            .any(|m| !m.trim().is_empty());
-        if annual_txt.is_none() && !any_month {
-            return None;
-        }
-        if !input.months_wan.is_empty() && input.months_wan.len() != 12 {
-            errs.push(DomainError::new(
-                "months_wan",
-                "月度计划应有 12 个月。",
-                "The monthly plan needs 12 months.",
-            ));
-            return None;
-        }
-        let year = input.plan_year.unwrap_or(self.year);
-        if !(1990..=2100).contains(&year) {
-            errs.push(DomainError::new(
-                "plan_year",
-                format!("计划年度 {year} 不合理。"),
-                format!("Implausible plan year {year}."),
-            ));
-        }
-        let mut months = [None; 12];
-        for (i, m) in input.months_wan.iter().enumerate() {
-            if let Some(t) = m.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                match money::parse_money(
-                    "months_wan",
-                    &format!("{}月计划", i + 1),
-                    t,
-                    MoneyUnit::Wan,
-                ) {
-                    Ok(v) => months[i] = Some(v),
-                    Err(e) => errs.push(e),
-                }
-            }
-        }
-        let annual = match annual_txt {
-            Some(t) => {
-                match money::parse_money("annual_plan_wan", "年度计划投资", t, MoneyUnit::Wan)
-                {
-                    Ok(v) => v,
-                    Err(e) => {
-                        errs.push(e);
-                        return None;
-                    }
-                }
-            }
-            // Only months given: the year is their sum.
-            None => months.iter().flatten().sum(),
-        };
-        let check = dp::check_plan(annual, &months);
-        let mismatch = matches!(check, PlanCheck::Mismatch { .. });
-        if mismatch && !input.allow_plan_mismatch {
-            errs.extend(check.error());
-        }
-        Some(CheckedPlan {
-            year,
-            annual,
-            months,
-            mismatch,
         })
     }
 }
@@ -529,4 +468,75 @@ pub(super) fn require_write(actor: &Actor, units: [Option<i64>; 3]) -> Result<()
 
 pub(super) fn first_error(errs: Vec<DomainError>) -> StoreError {
     StoreError::Invalid(errs.into_iter().next().expect("at least one error"))
+}
+
+/// Checks the plan part of an input: the year (default `default_year`), the annual
+/// amount and the months; a mismatch is refused unless the input allows it (flagged).
+pub(super) fn check_plan(
+    input: &ProjectInput,
+    default_year: i64,
+    errs: &mut Vec<DomainError>,
+) -> Option<CheckedPlan> {
+    let annual_txt = input
+        .annual_plan_wan
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let any_month = input
+        .months_wan
+        .iter()
+        .flatten()
+        .any(|m| !m.trim().is_empty());
+    if annual_txt.is_none() && !any_month {
+        return None;
+    }
+    if !input.months_wan.is_empty() && input.months_wan.len() != 12 {
+        errs.push(DomainError::new(
+            "months_wan",
+            "月度计划应有 12 个月。",
+            "The monthly plan needs 12 months.",
+        ));
+        return None;
+    }
+    let year = input.plan_year.unwrap_or(default_year);
+    if !(1990..=2100).contains(&year) {
+        errs.push(DomainError::new(
+            "plan_year",
+            format!("计划年度 {year} 不合理。"),
+            format!("Implausible plan year {year}."),
+        ));
+    }
+    let mut months = [None; 12];
+    for (i, m) in input.months_wan.iter().enumerate() {
+        if let Some(t) = m.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            match money::parse_money("months_wan", &format!("{}月计划", i + 1), t, MoneyUnit::Wan)
+            {
+                Ok(v) => months[i] = Some(v),
+                Err(e) => errs.push(e),
+            }
+        }
+    }
+    let annual = match annual_txt {
+        Some(t) => match money::parse_money("annual_plan_wan", "年度计划投资", t, MoneyUnit::Wan)
+        {
+            Ok(v) => v,
+            Err(e) => {
+                errs.push(e);
+                return None;
+            }
+        },
+        // Only months given: the year is their sum.
+        None => months.iter().flatten().sum(),
+    };
+    let check = dp::check_plan(annual, &months);
+    let mismatch = matches!(check, PlanCheck::Mismatch { .. });
+    if mismatch && !input.allow_plan_mismatch {
+        errs.extend(check.error());
+    }
+    Some(CheckedPlan {
+        year,
+        annual,
+        months,
+        mismatch,
+    })
 }

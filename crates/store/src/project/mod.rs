@@ -8,11 +8,13 @@
 //! projects it is responsible for, and a project unit its own projects.
 
 mod admin;
+mod bulk;
 mod check;
 mod plan;
 mod write;
 
 pub use admin::*;
+pub use bulk::*;
 pub use check::*;
 pub use plan::*;
 pub use write::*;

@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::*;
 #[allow(unused_imports)]
-use super::{admin::*, check::*, write::*};
+use super::{admin::*, bulk::*, check::*, write::*};
 
 /// Sets the plan of one year for a project (months in 万元 text, or none).
 pub async fn set_plan(
@@ -19,7 +19,6 @@ pub async fn set_plan(
         .await?
         .ok_or_else(|| StoreError::not_found("项目", "project", id))?;
     require_write(actor, p.scope_units())?;
-    let r = Resolver::load(tx).await?;
     let input = ProjectInput {
         plan_year: Some(year),
         annual_plan_wan: Some(annual_wan.to_string()),
@@ -28,7 +27,7 @@ pub async fn set_plan(
         ..Default::default()
     };
     let mut errs = Vec::new();
-    let plan = r.check_plan(&input, &mut errs);
+    let plan = check_plan(&input, year, &mut errs);
     if !errs.is_empty() {
         return Err(first_error(errs));
     }

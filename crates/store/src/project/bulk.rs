@@ -1,0 +1,390 @@
+//! Writing a whole ledger at once: every row checked first, stored projects compared in
+//! memory, new projects inserted many rows per statement, all in the caller's transaction.
+
+#[allow(unused_imports)]
+use super::*;
+#[allow(unused_imports)]
+use super::{admin::*, check::*, plan::*, write::*};
+
+/// Every stored project with its children and plans, for comparing a whole ledger at
+/// once: (project, checked form, plans by year).
+pub(super) async fn preload(
+    tx: &mut Tx,
+) -> Result<HashMap<i64, (Project, Checked, HashMap<i64, CheckedPlan>)>> {
+    let sql = format!("{SELECT} WHERE CAST($1 AS BIGINT) IS NOT NULL");
+    let projects: Vec<Project> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(this_year()).fetch_all(c).await)?;
+    let mut coop: HashMap<i64, Vec<i64>> = HashMap::new();
+    let rows: Vec<(i64, i64)> = on_tx!(tx, c => sqlx::query_as("SELECT project_id, unit_id FROM project_cooperator").fetch_all(c).await)?;
+    for (p, u) in rows {
+        coop.entry(p).or_default().push(u);
+    }
+    let mut members: HashMap<i64, Vec<(String, Option<String>)>> = HashMap::new();
+    let rows: Vec<(i64, String, Option<String>)> = on_tx!(tx, c => sqlx::query_as("SELECT project_id, name, duty FROM project_member ORDER BY project_id, seq").fetch_all(c).await)?;
+    for (p, n, d) in rows {
+        members.entry(p).or_default().push((n, d));
+    }
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    let rows: Vec<(i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT project_id, tag FROM project_tag").fetch_all(c).await)?;
+    for (p, t) in rows {
+        tags.entry(p).or_default().push(t);
+    }
+    let mut plans: HashMap<i64, HashMap<i64, CheckedPlan>> = HashMap::new();
+    let rows: Vec<PlanRow> =
+        on_tx!(tx, c => sqlx::query_as("SELECT * FROM project_plan").fetch_all(c).await)?;
+    for r in rows {
+        plans
+            .entry(r.project_id)
+            .or_default()
+            .insert(r.year, plan_of(&r));
+    }
+    let mut out = HashMap::with_capacity(projects.len());
+    for p in projects {
+        let c = checked_of(
+            &p,
+            coop.remove(&p.id).unwrap_or_default(),
+            members.remove(&p.id).unwrap_or_default(),
+            tags.remove(&p.id).unwrap_or_default(),
+        )?;
+        let year_plans = plans.remove(&p.id).unwrap_or_default();
+        out.insert(p.id, (p, c, year_plans));
+    }
+    Ok(out)
+}
+
+/// Reserves `n` new project ids inside `tx`. SQLite has one writer, which holds the
+/// lock for the transaction; PostgreSQL draws them from the identity's sequence.
+pub(super) async fn reserve_ids(tx: &mut Tx, n: usize) -> Result<Vec<i64>> {
+    Ok(match tx {
+        Tx::Sqlite(t) => {
+            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM project")
+                .fetch_one(&mut **t)
+                .await?;
+            (max + 1..=max + n as i64).collect()
+        }
+        Tx::Postgres(t) => sqlx::query_scalar(
+            "SELECT nextval(pg_get_serial_sequence('project', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(n as i64)
+        .fetch_all(&mut **t)
+        .await?,
+    })
+}
+
+/// Creates many checked projects with multi-row inserts, each audited. Returns their ids.
+pub(super) async fn insert_many(
+    tx: &mut Tx,
+    actor: &Actor,
+    r: &mut Resolver,
+    chain: &mut audit::Chain,
+    items: &[Checked],
+) -> Result<Vec<i64>> {
+    use crate::Val;
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = reserve_ids(tx, items.len()).await?;
+    let mut sort = on_tx!(tx, cn => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(sort) FROM project").fetch_one(cn).await)?.unwrap_or(0);
+    let now = crate::now();
+    let today = chrono::Local::now().date_naive();
+    let (mut projects, mut members, mut tags, mut coops, mut plans, mut stages, mut audits) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::with_capacity(items.len()),
+    );
+    for (c, id) in items.iter().zip(&ids) {
+        let id = *id;
+        let s = c.sort.unwrap_or_else(|| {
+            sort += 10;
+            sort
+        });
+        projects.push(vec![
+            Val::I(id),
+            Val::OS(c.code.clone()),
+            Val::S(c.name.clone()),
+            Val::S(c.level.as_str().into()),
+            Val::S(c.category.as_str().into()),
+            Val::S(c.nature.as_str().into()),
+            Val::S(c.stage.as_str().into()),
+            Val::D(Some(today)),
+            Val::I(c.division_id),
+            Val::OS(c.owner_name.clone()),
+            Val::OS(c.owner_credit_code.clone()),
+            Val::OI(c.owner_unit_id),
+            Val::OI(c.responsible_unit_id),
+            Val::OI(c.contact_leader_id),
+            Val::OS(c.plan_doc.clone()),
+            Val::I(c.total_investment),
+            Val::OI(c.start_year),
+            Val::OI(c.end_year),
+            Val::OI(c.land_mu),
+            Val::B(c.started),
+            Val::D(c.start_date),
+            Val::OS(c.description.clone()),
+            Val::I(s),
+            Val::B(c.stage != Stage::Terminated),
+            Val::T(now),
+            Val::T(now),
+        ]);
+        for (i, (name, duty)) in c.members.iter().enumerate() {
+            members.push(vec![
+                Val::I(id),
+                Val::I(i as i64),
+                Val::S(name.clone()),
+                Val::OS(duty.clone()),
+            ]);
+        }
+        for t in &c.tags {
+            tags.push(vec![Val::I(id), Val::S(t.clone())]);
+        }
+        for u in &c.cooperators {
+            coops.push(vec![Val::I(id), Val::I(*u)]);
+        }
+        if let Some(p) = &c.plan {
+            let mut row = vec![Val::I(id), Val::I(p.year), Val::I(p.annual)];
+            row.extend(p.months.iter().map(|m| Val::OI(*m)));
+            row.push(Val::B(p.mismatch));
+            plans.push(row);
+        }
+        stages.push(vec![
+            Val::I(id),
+            Val::OS(None),
+            Val::S(c.stage.as_str().into()),
+            Val::D(Some(today)),
+            Val::OS(None),
+            Val::S(actor.name.clone()),
+            Val::T(now),
+        ]);
+        audits.push((
+            "create",
+            "project",
+            id.to_string(),
+            None,
+            Some(snapshot_of(c, s, c.plan.as_ref()).text()),
+        ));
+    }
+    use crate::sql::insert_rows;
+    insert_rows(tx, "INSERT INTO project (id, code, name, level, category, nature, stage, stage_date, division_id, owner_name, owner_credit_code, \
+        owner_unit_id, responsible_unit_id, contact_leader_id, plan_doc, total_investment, start_year, end_year, land_mu, \
+        started, start_date, description, sort, active, created_at, updated_at)", projects).await.map_err(|e| match e {
+        StoreError::Db(e) => code_taken(e),
+        e => e,
+    })?;
+    insert_rows(
+        tx,
+        "INSERT INTO project_member (project_id, seq, name, duty)",
+        members,
+    )
+    .await?;
+    insert_rows(tx, "INSERT INTO project_tag (project_id, tag)", tags).await?;
+    insert_rows(
+        tx,
+        "INSERT INTO project_cooperator (project_id, unit_id)",
+        coops,
+    )
+    .await?;
+    insert_rows(tx, "INSERT INTO project_plan (project_id, year, annual, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, mismatch)", plans).await?;
+    insert_rows(tx, "INSERT INTO project_stage_log (project_id, from_stage, to_stage, on_date, note, actor_name, at)", stages).await?;
+    chain.append_many(tx, actor, audits).await?;
+    for (c, id) in items.iter().zip(&ids) {
+        r.remember(*id, c);
+    }
+    Ok(ids)
+}
+
+/// One row of a bulk write (import or generator): the input and where it came from.
+pub struct BulkRow<'a> {
+    /// The project as written.
+    pub input: &'a ProjectInput,
+    /// Sheet name, for error reports.
+    pub sheet: &'a str,
+    /// 1-based row number, for error reports.
+    pub row: usize,
+}
+
+/// An error of one row of a bulk write.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    /// Sheet name.
+    pub sheet: String,
+    /// Row number.
+    pub row: usize,
+    /// The input field at fault.
+    pub field: String,
+    /// Chinese message.
+    pub message: String,
+    /// English message.
+    pub message_en: String,
+}
+
+/// What a bulk write did or would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BulkOutcome {
+    /// New projects.
+    pub imported: usize,
+    /// Existing projects changed.
+    pub updated: usize,
+    /// Rows not written: unchanged projects, or rows with errors under `valid_only`.
+    pub skipped: usize,
+    /// Rows with errors.
+    pub errors: Vec<RowError>,
+}
+
+/// Checks every row, then (unless `dry_run`) writes inside `tx`: all rows when none has
+/// an error, or — with `valid_only` — the rows without errors. With errors and without
+/// `valid_only` nothing is written. The caller commits or rolls back `tx`.
+pub async fn bulk_upsert(
+    tx: &mut Tx,
+    actor: &Actor,
+    rows: &[BulkRow<'_>],
+    dry_run: bool,
+    valid_only: bool,
+) -> Result<BulkOutcome> {
+    actor.access.require(Permission::ProjectWrite)?;
+    let mut r = Resolver::load_with_projects(tx).await?;
+    let mut out = BulkOutcome::default();
+    let mut good: Vec<(usize, Checked, Option<i64>)> = Vec::new();
+    let mut seen_codes: HashMap<String, usize> = HashMap::new();
+    let mut seen_names: HashMap<(i64, String), usize> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        let mut errs = Vec::new();
+        match r.check(row.input) {
+            Ok(c) => {
+                let existing = r.existing(&c);
+                if let Some(code) = &c.code
+                    && let Some(first) = seen_codes.insert(code.clone(), row.row)
+                {
+                    errs.push(DomainError::new(
+                        "code",
+                        format!("项目代码“{code}”与第 {first} 行重复。"),
+                        format!("Project code '{code}' repeats row {first}."),
+                    ));
+                }
+                if existing.is_none()
+                    && c.code.is_none()
+                    && let Some(first) = seen_names.insert((c.division_id, c.name.clone()), row.row)
+                {
+                    errs.push(DomainError::new(
+                        "name",
+                        format!("同一所在地下的项目名称“{}”与第 {first} 行重复。", c.name),
+                        format!(
+                            "Project '{}' repeats row {first} in the same division.",
+                            c.name
+                        ),
+                    ));
+                }
+                let scope_ok = in_scope(actor, Permission::ProjectWrite, c.scope_units());
+                if !scope_ok {
+                    errs.push(DomainError::new(
+                        "division",
+                        "该项目不在您的数据范围内，不能导入。",
+                        "This project is outside your data scope.",
+                    ));
+                }
+                if errs.is_empty() {
+                    good.push((i, c, existing));
+                }
+            }
+            Err(es) => errs = es,
+        }
+        for e in errs {
+            out.errors.push(RowError {
+                sheet: row.sheet.to_string(),
+                row: row.row,
+                field: e.field.to_string(),
+                message: e.msg.zh,
+                message_en: e.msg.en,
+            });
+        }
+    }
+    let failed_rows: BTreeSet<(&str, usize)> = out
+        .errors
+        .iter()
+        .map(|e| (e.sheet.as_str(), e.row))
+        .collect();
+    if !out.errors.is_empty() && !valid_only {
+        out.skipped = rows.len();
+        return Ok(out);
+    }
+    out.skipped = failed_rows.len();
+    drop(failed_rows);
+    let (creates, updates): (Vec<_>, Vec<_>) = good
+        .into_iter()
+        .partition(|(_, _, existing)| existing.is_none());
+    // Existing projects: compared in memory with what is stored; only changes are written.
+    let mut changed: Vec<(usize, Checked, i64)> = Vec::new();
+    if !updates.is_empty() {
+        let stored = preload(tx).await?;
+        for (i, c, existing) in updates {
+            let id = existing.expect("partitioned");
+            let same = stored.get(&id).is_some_and(|(p, was, plans)| {
+                let plan = c.plan.as_ref().and_then(|cp| plans.get(&cp.year));
+                snapshot_of(was, p.sort, plan)
+                    == snapshot_of(&c, c.sort.unwrap_or(p.sort), c.plan.as_ref())
+            });
+            if same {
+                out.skipped += 1;
+            } else {
+                changed.push((i, c, id));
+            }
+        }
+    }
+    if dry_run {
+        out.imported = creates.len();
+        out.updated = changed.len();
+        return Ok(out);
+    }
+    let mut chain = audit::Chain::load(tx).await?;
+    for (i, c, id) in changed {
+        let row = &rows[i];
+        match save(tx, actor, &mut r, &mut chain, Some(id), &c).await {
+            Ok(Saved::Created(_)) => out.imported += 1,
+            Ok(Saved::Updated(_)) => out.updated += 1,
+            Ok(Saved::Unchanged(_)) => out.skipped += 1,
+            Err(StoreError::Invalid(e)) | Err(StoreError::Conflict(e)) => {
+                out.errors.push(RowError {
+                    sheet: row.sheet.to_string(),
+                    row: row.row,
+                    field: e.field.to_string(),
+                    message: e.msg.zh,
+                    message_en: e.msg.en,
+                });
+                out.skipped += 1;
+                if !valid_only {
+                    return Ok(BulkOutcome {
+                        imported: 0,
+                        updated: 0,
+                        skipped: rows.len(),
+                        errors: out.errors,
+                    });
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let new: Vec<Checked> = creates.into_iter().map(|(_, c, _)| c).collect();
+    out.imported += insert_many(tx, actor, &mut r, &mut chain, &new)
+        .await?
+        .len();
+    Ok(out)
+}
+
+/// Ids of projects by name, in the order asked (for the generator, whose names are unique).
+pub async fn ids_by_name<'a>(
+    tx: &mut Tx,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<Vec<i64>> {
+    let all: Vec<(i64, String)> =
+        on_tx!(tx, c => sqlx::query_as("SELECT id, name FROM project").fetch_all(c).await)?;
+    let map: HashMap<String, i64> = all.into_iter().map(|(i, n)| (n, i)).collect();
+    names
+        .map(|n| {
+            map.get(n)
+                .copied()
+                .ok_or_else(|| StoreError::not_found("项目", "project", n))
+        })
+        .collect()
+}
