@@ -44,11 +44,21 @@ pub enum Permission {
     /// Configure the project registry: column synonyms of the ledger import.
     #[serde(rename = "project.admin")]
     ProjectAdmin,
+    /// Fill in and submit monthly reports of projects in scope.
+    #[serde(rename = "report.write")]
+    ReportWrite,
+    /// Approve or return submitted reports of projects in scope.
+    #[serde(rename = "report.review")]
+    ReportReview,
+    /// Open and close reporting periods, lock and amend reports, set the light rule
+    /// and the working-day calendar.
+    #[serde(rename = "report.admin")]
+    ReportAdmin,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 13] = [
         Self::OrgRead,
         Self::OrgWrite,
         Self::UserRead,
@@ -59,6 +69,9 @@ impl Permission {
         Self::ProjectRead,
         Self::ProjectWrite,
         Self::ProjectAdmin,
+        Self::ReportWrite,
+        Self::ReportReview,
+        Self::ReportAdmin,
     ];
 
     /// The identifier stored in the database and used in the API.
@@ -74,6 +87,9 @@ impl Permission {
             Self::ProjectRead => "project.read",
             Self::ProjectWrite => "project.write",
             Self::ProjectAdmin => "project.admin",
+            Self::ReportWrite => "report.write",
+            Self::ReportReview => "report.review",
+            Self::ReportAdmin => "report.admin",
         }
     }
 
@@ -90,6 +106,9 @@ impl Permission {
             Self::ProjectRead => "查看项目",
             Self::ProjectWrite => "维护项目",
             Self::ProjectAdmin => "配置项目库",
+            Self::ReportWrite => "填报月报",
+            Self::ReportReview => "审核月报",
+            Self::ReportAdmin => "管理报送期与预警规则",
         }
     }
 }
@@ -224,7 +243,16 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
             code: "office",
             zh: "重点项目办",
             en: "Key project office",
-            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite, ProjectAdmin],
+            permissions: &[
+                OrgRead,
+                UserRead,
+                ProjectRead,
+                ProjectWrite,
+                ProjectAdmin,
+                ReportWrite,
+                ReportReview,
+                ReportAdmin,
+            ],
             scope: All,
         },
         BuiltinRole {
@@ -245,21 +273,28 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
             code: "division",
             zh: "县区用户",
             en: "Division user",
-            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite],
+            permissions: &[
+                OrgRead,
+                UserRead,
+                ProjectRead,
+                ProjectWrite,
+                ReportWrite,
+                ReportReview,
+            ],
             scope: OwnUnitAndBelow,
         },
         BuiltinRole {
             code: "department",
             zh: "部门用户",
             en: "Department user",
-            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite],
+            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite, ReportWrite],
             scope: OwnUnit,
         },
         BuiltinRole {
             code: "project_unit",
             zh: "项目单位",
             en: "Project unit",
-            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite],
+            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite, ReportWrite],
             scope: OwnUnit,
         },
         BuiltinRole {

@@ -3,11 +3,14 @@
 //! Each feature of the brief is a module with the glossary's name.
 
 pub mod access;
+pub mod calendar;
 pub mod division;
 pub mod error;
 pub mod money;
 pub mod password;
+pub mod progress;
 pub mod project;
+pub mod report;
 pub mod text;
 pub mod unit;
 

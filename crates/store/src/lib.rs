@@ -14,6 +14,7 @@ pub mod error;
 pub mod leader;
 pub mod migrate;
 pub mod project;
+pub mod report;
 pub mod role;
 pub mod sql;
 pub mod stats;

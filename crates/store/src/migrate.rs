@@ -16,6 +16,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0002_projects.sql"),
         include_str!("../../../migrations/postgres/0002_projects.sql"),
     ),
+    (
+        3,
+        "reports",
+        include_str!("../../../migrations/sqlite/0003_reports.sql"),
+        include_str!("../../../migrations/postgres/0003_reports.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.
@@ -52,6 +58,7 @@ pub async fn run(db: &Db) -> Result<Vec<i64>> {
         applied.push(*version);
     }
     crate::role::seed_builtin(&mut tx).await?;
+    crate::report::seed(&mut tx).await?;
     tx.commit().await?;
     Ok(applied)
 }

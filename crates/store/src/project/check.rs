@@ -450,7 +450,7 @@ impl Checked {
     }
 }
 
-pub(super) fn in_scope(actor: &Actor, p: Permission, units: [Option<i64>; 3]) -> bool {
+pub(crate) fn in_scope(actor: &Actor, p: Permission, units: [Option<i64>; 3]) -> bool {
     let s = actor.access.scope(p);
     units.iter().any(|u| s.allows(*u, None))
 }

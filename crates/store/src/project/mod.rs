@@ -178,7 +178,7 @@ const COUNT: &str = "SELECT COUNT(*) FROM project p WHERE CAST($1 AS BIGINT) IS 
 
 /// Appends the data-scope condition of projects: the division's government, the
 /// responsible unit or the owner in the scope's units. Each term can use its own index.
-fn and_scope(w: &mut Sql, scope: &gongjian_domain::access::ScopeSet) {
+pub(crate) fn and_scope(w: &mut Sql, scope: &gongjian_domain::access::ScopeSet) {
     if scope.all {
         return;
     }
@@ -333,7 +333,7 @@ pub async fn get(db: &Db, actor: &Actor, id: i64, p: Permission) -> Result<Proje
     found.ok_or_else(|| StoreError::not_found("项目", "project", id))
 }
 
-async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<Project>> {
+pub(crate) async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<Project>> {
     let sql = format!("{SELECT} WHERE p.id = $2");
     Ok(
         on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(this_year()).bind(id).fetch_optional(c).await)?,

@@ -1,0 +1,969 @@
+//! Reports: saving, submitting, reviewing, locking, amending, and reading them back.
+
+use super::*;
+use crate::project::{Project, by_id_tx, in_scope};
+use crate::sql::Sql;
+use crate::{Val, bind_vals};
+use gongjian_domain::money::{self, MoneyUnit};
+use gongjian_domain::report::{self as dr, Action, Flag, PhotoFacts, Status, Submission};
+
+/// Largest photo accepted (bytes).
+pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
+/// Most photos on one report.
+pub const MAX_PHOTOS: usize = 9;
+
+row_struct! {
+    /// A monthly report as stored. Amounts in whole yuan.
+    #[derive(Debug, Clone, serde::Serialize)]
+    pub struct Report {
+        pub id: i64,
+        pub project_id: i64,
+        pub year: i64,
+        pub month: i64,
+        pub status: String,
+        pub month_amount: i64,
+        pub progress_text: String,
+        pub milestone: Option<String>,
+        pub started: bool,
+        pub start_date: Option<NaiveDate>,
+        pub problems: Option<String>,
+        pub next_steps: String,
+        pub note: Option<String>,
+        pub flags: String,
+        pub late: bool,
+        pub version: i64,
+        pub return_reason: Option<String>,
+        pub submitted_at: Option<DateTime<Utc>>,
+        pub submitted_by: Option<String>,
+        pub reviewed_at: Option<DateTime<Utc>>,
+        pub reviewed_by: Option<String>,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
+}
+
+impl Report {
+    /// The status.
+    pub fn state(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Draft)
+    }
+
+    /// The warnings kept with the report.
+    pub fn flag_list(&self) -> Vec<Flag> {
+        serde_json::from_str(&self.flags).unwrap_or_default()
+    }
+
+    /// The next steps.
+    pub fn steps(&self) -> Vec<dr::Step> {
+        serde_json::from_str(&self.next_steps).unwrap_or_default()
+    }
+}
+
+const REPORT: &str = "SELECT id, project_id, year, month, status, month_amount, progress_text, milestone, started, start_date, problems, next_steps, note, flags, late, version, return_reason, submitted_at, submitted_by, reviewed_at, reviewed_by, created_at, updated_at FROM report";
+
+/// A report as a form or the API sends it: the amount in 万元 text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ReportInput {
+    /// Investment completed this month, 万元, e.g. `1250.5`.
+    pub month_amount_wan: String,
+    /// Physical progress (形象进度).
+    pub progress_text: String,
+    /// Current milestone.
+    pub milestone: Option<String>,
+    /// Whether the project has started.
+    pub started: bool,
+    /// Start date, e.g. 2026-03-15.
+    pub start_date: Option<String>,
+    /// Problems raised, one per line.
+    pub problems: Option<String>,
+    /// Next steps, one per line, each optionally ending in a date.
+    pub next_steps: String,
+    /// Note on the figures (needed when a month is far above its plan).
+    pub note: Option<String>,
+}
+
+/// A photo to attach, already read and checked by the caller.
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    /// File name as uploaded.
+    pub name: String,
+    /// image/jpeg or image/png.
+    pub mime: String,
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// EXIF time taken.
+    pub taken: Option<chrono::NaiveDateTime>,
+    /// EXIF position.
+    pub gps: Option<(f64, f64)>,
+}
+
+row_struct! {
+    /// A photo's facts without its bytes.
+    #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+    pub struct PhotoMeta {
+        pub id: i64,
+        pub report_id: i64,
+        pub name: String,
+        pub mime: String,
+        pub size: i64,
+        pub hash: String,
+        pub taken: Option<chrono::NaiveDateTime>,
+        pub lat_e6: Option<i64>,
+        pub lon_e6: Option<i64>,
+    }
+}
+
+impl PhotoMeta {
+    fn facts(&self) -> PhotoFacts {
+        PhotoFacts {
+            name: self.name.clone(),
+            hash: self.hash.clone(),
+            taken: self.taken,
+            gps: match (self.lat_e6, self.lon_e6) {
+                (Some(a), Some(b)) => Some((a as f64 / 1e6, b as f64 / 1e6)),
+                _ => None,
+            },
+        }
+    }
+
+    /// The position as text, e.g. `38.487200, 106.230900`.
+    pub fn gps_text(&self) -> Option<String> {
+        match (self.lat_e6, self.lon_e6) {
+            (Some(a), Some(b)) => Some(format!("{:.6}, {:.6}", a as f64 / 1e6, b as f64 / 1e6)),
+            _ => None,
+        }
+    }
+}
+
+const PHOTO: &str =
+    "SELECT id, report_id, name, mime, size, hash, taken, lat_e6, lon_e6 FROM report_photo";
+
+row_struct! {
+    /// One kept version of a report.
+    #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+    pub struct Version {
+        pub version: i64,
+        pub action: String,
+        pub status: String,
+        /// The report as it was after this step (JSON).
+        pub snapshot: String,
+        pub reason: Option<String>,
+        pub actor_name: String,
+        pub at: DateTime<Utc>,
+    }
+}
+
+/// What saving gave back.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// The report now.
+    pub report: Report,
+    /// Warnings kept with it.
+    pub flags: Vec<Flag>,
+}
+
+fn invalid(errs: Vec<DomainError>) -> StoreError {
+    StoreError::Invalid(errs.into_iter().next().expect("at least one error"))
+}
+
+async fn report_tx(tx: &mut Tx, project_id: i64, year: i32, month: u32) -> Result<Option<Report>> {
+    let mut sql = format!("{REPORT} WHERE project_id = $1 AND year = $2 AND month = $3");
+    if matches!(tx, Tx::Postgres(_)) {
+        sql.push_str(" FOR UPDATE");
+    }
+    Ok(
+        on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(project_id).bind(i64::from(year)).bind(i64::from(month)).fetch_optional(c).await)?,
+    )
+}
+
+async fn report_by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<Report>> {
+    let mut sql = format!("{REPORT} WHERE id = $1");
+    if matches!(tx, Tx::Postgres(_)) {
+        sql.push_str(" FOR UPDATE");
+    }
+    Ok(
+        on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(c).await)?,
+    )
+}
+
+async fn photos_tx(tx: &mut Tx, report_id: i64) -> Result<Vec<PhotoMeta>> {
+    let sql = format!("{PHOTO} WHERE report_id = $1 ORDER BY id");
+    Ok(
+        on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(report_id).fetch_all(c).await)?,
+    )
+}
+
+fn require(actor: &Actor, p: Permission, project: &Project) -> Result<()> {
+    actor.access.require(p)?;
+    if in_scope(actor, p, project.scope_units()) {
+        Ok(())
+    } else {
+        Err(StoreError::Denied(gongjian_domain::access::Denied(p)))
+    }
+}
+
+struct Parsed {
+    amount: i64,
+    milestone: Option<String>,
+    start_date: Option<NaiveDate>,
+    problems: Option<String>,
+    steps: String,
+    note: Option<String>,
+}
+
+fn clean(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn parse_input(input: &ReportInput, submitting: bool) -> Result<Parsed> {
+    let mut errs = Vec::new();
+    let raw = input.month_amount_wan.trim();
+    let amount = if raw.is_empty() {
+        if submitting {
+            errs.push(DomainError::new(
+                "month_amount_wan",
+                "请填写本月完成投资（万元），没有完成请填 0。",
+                "Enter this month's investment in 10k yuan (0 if none).",
+            ));
+        }
+        0
+    } else {
+        // A leading minus is checked by the submission rules with a clearer message.
+        let neg = raw.starts_with('-') || raw.starts_with('－');
+        let body = raw.trim_start_matches(['-', '－']);
+        match money::parse_money("month_amount_wan", "本月完成投资", body, MoneyUnit::Wan) {
+            Ok(v) if neg => -v,
+            Ok(v) => v,
+            Err(e) => {
+                errs.push(e);
+                0
+            }
+        }
+    };
+    let start_date = match clean(&input.start_date) {
+        None => None,
+        Some(s) => match gongjian_domain::project::parse_date(&s) {
+            Some(d) => Some(d),
+            None => {
+                errs.push(DomainError::new(
+                    "start_date",
+                    format!("开工日期“{s}”不是日期，应如 2026-03-15。"),
+                    format!("Start date '{s}' is not a date (e.g. 2026-03-15)."),
+                ));
+                None
+            }
+        },
+    };
+    if submitting && input.started && start_date.is_none() && errs.is_empty() {
+        errs.push(DomainError::new(
+            "start_date",
+            "已开工的项目请填写开工日期。",
+            "A started project needs its start date.",
+        ));
+    }
+    let progress = input.progress_text.chars().count();
+    if progress > 4000 {
+        errs.push(DomainError::new(
+            "progress_text",
+            format!("形象进度过长（{progress} 字），请控制在 4000 字以内。"),
+            format!("Progress text is too long ({progress} characters, at most 4000)."),
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    let steps = dr::parse_steps(&input.next_steps);
+    Ok(Parsed {
+        amount,
+        milestone: clean(&input.milestone),
+        start_date,
+        problems: clean(&input.problems),
+        steps: serde_json::to_string(&steps).expect("serialisable"),
+        note: clean(&input.note),
+    })
+}
+
+/// Completed since start before month `(year, month)`: the project's prior investment
+/// plus every counted report of an earlier month.
+async fn before_since_start(tx: &mut Tx, project: &Project, year: i32, month: u32) -> Result<i64> {
+    let ym = i64::from(year) * 12 + i64::from(month);
+    let sum: Option<i64> = on_tx!(tx, c => sqlx::query_scalar("SELECT CAST(SUM(month_amount) AS BIGINT) FROM report WHERE project_id = $1 AND year * 12 + month < $2 AND status IN ('submitted', 'approved', 'locked')")
+        .bind(project.id).bind(ym).fetch_one(c).await)?;
+    let prior: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT prior_investment FROM project WHERE id = $1").bind(project.id).fetch_one(c).await)?;
+    Ok(prior + sum.unwrap_or(0))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn submission_flags(
+    tx: &mut Tx,
+    project: &Project,
+    year: i32,
+    month: u32,
+    amount: i64,
+    input: &ReportInput,
+    note: &str,
+    photos: &[PhotoMeta],
+) -> Result<(Vec<DomainError>, Vec<Flag>)> {
+    let (_, rule) = current_rule_tx(tx).await?;
+    let before = before_since_start(tx, project, year, month).await?;
+    let col = format!("m{month}");
+    let plan_sql = format!("SELECT {col} FROM project_plan WHERE project_id = $1 AND year = $2");
+    let month_plan: Option<Option<i64>> = on_tx!(tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(plan_sql.clone())).bind(project.id).bind(i64::from(year)).fetch_optional(c).await)?;
+    let (py, pm) = if month == 1 {
+        (year - 1, 12)
+    } else {
+        (year, month - 1)
+    };
+    let last = report_tx(tx, project.id, py, pm).await?;
+    let last_photos = match &last {
+        Some(r) => photos_tx(tx, r.id).await?,
+        None => vec![],
+    };
+    let loc: (Option<i64>, Option<i64>) = on_tx!(tx, c => sqlx::query_as("SELECT lat_e6, lon_e6 FROM project WHERE id = $1").bind(project.id).fetch_one(c).await)?;
+    let facts: Vec<PhotoFacts> = photos.iter().map(PhotoMeta::facts).collect();
+    let sub = Submission {
+        year,
+        month,
+        month_amount: amount,
+        before_since_start: before,
+        total_investment: project.total_investment,
+        month_plan: month_plan.flatten(),
+        note,
+        progress_text: &input.progress_text,
+        photos: &facts,
+        last: last.as_ref().map(|r| {
+            (
+                r.progress_text.as_str(),
+                last_photos.iter().map(|p| p.hash.as_str()).collect(),
+            )
+        }),
+        location: match loc {
+            (Some(a), Some(b)) => Some((a as f64 / 1e6, b as f64 / 1e6)),
+            _ => None,
+        },
+    };
+    Ok(dr::check(&rule, &sub))
+}
+
+async fn keep_version(
+    tx: &mut Tx,
+    report: &Report,
+    photos: &[PhotoMeta],
+    action: Action,
+    reason: Option<&str>,
+    actor: &Actor,
+) -> Result<()> {
+    let snapshot = serde_json::json!({
+        "report": report,
+        "photos": photos.iter().map(|p| serde_json::json!({"id": p.id, "name": p.name, "hash": p.hash})).collect::<Vec<_>>(),
+    });
+    exec_tx!(tx, c => sqlx::query("INSERT INTO report_version (report_id, version, action, status, snapshot, reason, actor_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(report.id).bind(report.version).bind(action.as_str()).bind(report.status.clone())
+        .bind(snapshot.to_string()).bind(reason.map(str::to_string)).bind(actor.name.clone()).bind(crate::now()).execute(c).await)?;
+    Ok(())
+}
+
+async fn add_photos(tx: &mut Tx, report_id: i64, photos: Vec<NewPhoto>) -> Result<()> {
+    let now = crate::now();
+    for p in photos {
+        if p.bytes.len() > MAX_PHOTO_BYTES {
+            return Err(DomainError::new(
+                "photos",
+                format!(
+                    "照片“{}”有 {:.1} MB，超过 {} MB 的上限。",
+                    p.name,
+                    p.bytes.len() as f64 / 1048576.0,
+                    MAX_PHOTO_BYTES / 1048576
+                ),
+                format!(
+                    "Photo '{}' is larger than {} MB.",
+                    p.name,
+                    MAX_PHOTO_BYTES / 1048576
+                ),
+            )
+            .into());
+        }
+        let hash = crate::sm3_hex(&p.bytes);
+        let (lat, lon) = match p.gps {
+            Some((a, b)) => (
+                Some((a * 1e6).round() as i64),
+                Some((b * 1e6).round() as i64),
+            ),
+            None => (None, None),
+        };
+        let size = p.bytes.len() as i64;
+        exec_tx!(tx, c => sqlx::query("INSERT INTO report_photo (report_id, name, mime, bytes, size, hash, taken, lat_e6, lon_e6, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(report_id).bind(p.name.clone()).bind(p.mime.clone()).bind(p.bytes.clone()).bind(size).bind(hash.clone())
+            .bind(p.taken).bind(lat).bind(lon).bind(now).execute(c).await)?;
+    }
+    Ok(())
+}
+
+/// Saves (as a draft) or submits the report of a project for a month, with new photos
+/// and photos to remove. The period must be open; the project within the actor's
+/// `report.write` scope. Submitting runs the checks: errors refuse the whole save
+/// (nothing is written), warnings are kept with the report.
+#[allow(clippy::too_many_arguments)]
+pub async fn save(
+    tx: &mut Tx,
+    actor: &Actor,
+    project_id: i64,
+    year: i32,
+    month: u32,
+    input: &ReportInput,
+    photos: Vec<NewPhoto>,
+    remove_photos: &[i64],
+    action: Action,
+) -> Result<Saved> {
+    if !matches!(action, Action::Save | Action::Submit) {
+        return Err(dr::next(None, action).unwrap_err().into());
+    }
+    let project = by_id_tx(tx, project_id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("项目", "project", project_id))?;
+    require(actor, Permission::ReportWrite, &project)?;
+    let period = period_tx(tx, year, month).await?.ok_or_else(|| {
+        StoreError::Invalid(DomainError::new(
+            "period",
+            format!("{year} 年 {month} 月的报送期尚未开启，请联系重点项目办。"),
+            format!("The period {year}-{month:02} is not open for reporting."),
+        ))
+    })?;
+    if !period.is_open() {
+        return Err(DomainError::new(
+            "period",
+            format!(
+                "{} 报送期已关闭，不能再填报；如需更正请联系重点项目办。",
+                period.key()
+            ),
+            format!("The period {} is closed.", period.key()),
+        )
+        .into());
+    }
+    let existing = report_tx(tx, project_id, year, month).await?;
+    let to = dr::next(existing.as_ref().map(Report::state), action)?;
+    let submitting = action == Action::Submit;
+    let parsed = parse_input(input, submitting)?;
+    let now = crate::now();
+    let report_id = match &existing {
+        Some(r) => r.id,
+        None => {
+            on_tx!(tx, c => sqlx::query_scalar("INSERT INTO report (project_id, year, month, status, version, created_at, updated_at) VALUES ($1, $2, $3, 'draft', 0, $4, $4) RETURNING id")
+                .bind(project_id).bind(i64::from(year)).bind(i64::from(month)).bind(now).fetch_one(c).await)?
+        }
+    };
+    if !remove_photos.is_empty() {
+        for pid in remove_photos {
+            exec_tx!(tx, c => sqlx::query("DELETE FROM report_photo WHERE id = $1 AND report_id = $2").bind(*pid).bind(report_id).execute(c).await)?;
+        }
+    }
+    add_photos(tx, report_id, photos).await?;
+    let all_photos = photos_tx(tx, report_id).await?;
+    if all_photos.len() > MAX_PHOTOS {
+        return Err(DomainError::new(
+            "photos",
+            format!(
+                "每份月报最多 {MAX_PHOTOS} 张照片，现有 {} 张。",
+                all_photos.len()
+            ),
+            format!(
+                "At most {MAX_PHOTOS} photos per report ({} given).",
+                all_photos.len()
+            ),
+        )
+        .into());
+    }
+    let mut flags = Vec::new();
+    if submitting {
+        let note = parsed.note.clone().unwrap_or_default();
+        let (errs, f) = submission_flags(
+            tx,
+            &project,
+            year,
+            month,
+            parsed.amount,
+            input,
+            &note,
+            &all_photos,
+        )
+        .await?;
+        if !errs.is_empty() {
+            return Err(invalid(errs));
+        }
+        flags = f;
+        if period.is_late(now) {
+            flags.push(Flag {
+                code: "late".into(),
+                zh: format!("逾期报送：截止日期为 {}。", period.deadline),
+                en: format!("Submitted after the deadline {}.", period.deadline),
+            });
+        }
+    } else if parsed.amount < 0 {
+        return Err(DomainError::new(
+            "month_amount_wan",
+            "本月完成投资不能为负数。",
+            "This month's investment cannot be negative.",
+        )
+        .into());
+    }
+    let late = submitting && period.is_late(now);
+    let version = existing.as_ref().map_or(0, |r| r.version) + 1;
+    exec_tx!(tx, c => sqlx::query("UPDATE report SET status = $1, month_amount = $2, progress_text = $3, milestone = $4, started = $5, start_date = $6, problems = $7, next_steps = $8, note = $9, flags = $10, late = $11, version = $12, updated_at = $13, \
+        submitted_at = CASE WHEN $14 THEN $13 ELSE submitted_at END, submitted_by = CASE WHEN $14 THEN $15 ELSE submitted_by END WHERE id = $16")
+        .bind(to.as_str()).bind(parsed.amount).bind(input.progress_text.trim().to_string()).bind(parsed.milestone.clone())
+        .bind(input.started).bind(parsed.start_date).bind(parsed.problems.clone()).bind(parsed.steps.clone()).bind(parsed.note.clone())
+        .bind(serde_json::to_string(&flags).expect("serialisable")).bind(late).bind(version).bind(now)
+        .bind(submitting).bind(actor.name.clone()).bind(report_id).execute(c).await)?;
+    if submitting && input.started && !project.started {
+        exec_tx!(tx, c => sqlx::query("UPDATE project SET started = $1, start_date = COALESCE(start_date, $2), updated_at = $3 WHERE id = $4")
+            .bind(true).bind(parsed.start_date).bind(now).bind(project_id).execute(c).await)?;
+    }
+    let report = report_by_id_tx(tx, report_id).await?.expect("exists");
+    keep_version(tx, &report, &all_photos, action, None, actor).await?;
+    audit::record(
+        tx,
+        actor,
+        action.as_str(),
+        "report",
+        report_id,
+        existing.as_ref().map(|r| serde_json::json!(r)).as_ref(),
+        Some(&serde_json::json!(report)),
+    )
+    .await?;
+    Ok(Saved { report, flags })
+}
+
+/// Returns (with a reason), approves or locks a report.
+pub async fn review(
+    tx: &mut Tx,
+    actor: &Actor,
+    report_id: i64,
+    action: Action,
+    reason: Option<&str>,
+) -> Result<Report> {
+    let r = report_by_id_tx(tx, report_id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("月报", "report", report_id))?;
+    let project = by_id_tx(tx, r.project_id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("项目", "project", r.project_id))?;
+    match action {
+        Action::Return | Action::Approve => {
+            // The office may review too.
+            if require(actor, Permission::ReportReview, &project).is_err() {
+                require(actor, Permission::ReportAdmin, &project)?;
+            }
+        }
+        Action::Lock => require(actor, Permission::ReportAdmin, &project)?,
+        _ => return Err(dr::next(Some(r.state()), action).unwrap_err().into()),
+    }
+    let to = dr::next(Some(r.state()), action)?;
+    let reason = reason.map(str::trim).filter(|s| !s.is_empty());
+    if action.needs_reason() && reason.is_none() {
+        return Err(DomainError::new(
+            "reason",
+            "退回月报须写明原因。",
+            "Returning a report needs a reason.",
+        )
+        .into());
+    }
+    let now = crate::now();
+    exec_tx!(tx, c => sqlx::query("UPDATE report SET status = $1, version = version + 1, reviewed_at = $2, reviewed_by = $3, return_reason = CASE WHEN $4 THEN $5 ELSE return_reason END, updated_at = $2 WHERE id = $6")
+        .bind(to.as_str()).bind(now).bind(actor.name.clone()).bind(action == Action::Return).bind(reason.map(str::to_string)).bind(report_id).execute(c).await)?;
+    let after = report_by_id_tx(tx, report_id).await?.expect("exists");
+    let photos = photos_tx(tx, report_id).await?;
+    keep_version(tx, &after, &photos, action, reason, actor).await?;
+    audit::record(
+        tx,
+        actor,
+        action.as_str(),
+        "report",
+        report_id,
+        Some(&serde_json::json!({"status": r.status})),
+        Some(&serde_json::json!({"status": after.status, "reason": reason})),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Changes a locked report's figures and text, with a reason; the old version is kept.
+pub async fn amend(
+    tx: &mut Tx,
+    actor: &Actor,
+    report_id: i64,
+    input: &ReportInput,
+    reason: &str,
+) -> Result<Report> {
+    let r = report_by_id_tx(tx, report_id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("月报", "report", report_id))?;
+    let project = by_id_tx(tx, r.project_id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("项目", "project", r.project_id))?;
+    require(actor, Permission::ReportAdmin, &project)?;
+    dr::next(Some(r.state()), Action::Amend)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DomainError::new(
+            "reason",
+            "更正已锁定的月报须写明原因。",
+            "Amending a locked report needs a reason.",
+        )
+        .into());
+    }
+    let parsed = parse_input(input, true)?;
+    if parsed.amount < 0 {
+        return Err(DomainError::new(
+            "month_amount_wan",
+            "本月完成投资不能为负数。",
+            "This month's investment cannot be negative.",
+        )
+        .into());
+    }
+    let now = crate::now();
+    exec_tx!(tx, c => sqlx::query("UPDATE report SET month_amount = $1, progress_text = $2, milestone = $3, started = $4, start_date = $5, problems = $6, next_steps = $7, note = $8, version = version + 1, updated_at = $9 WHERE id = $10")
+        .bind(parsed.amount).bind(input.progress_text.trim().to_string()).bind(parsed.milestone.clone()).bind(input.started)
+        .bind(parsed.start_date).bind(parsed.problems.clone()).bind(parsed.steps.clone()).bind(parsed.note.clone()).bind(now).bind(report_id).execute(c).await)?;
+    let after = report_by_id_tx(tx, report_id).await?.expect("exists");
+    let photos = photos_tx(tx, report_id).await?;
+    keep_version(tx, &after, &photos, Action::Amend, Some(reason), actor).await?;
+    audit::record(
+        tx,
+        actor,
+        "amend",
+        "report",
+        report_id,
+        Some(&serde_json::json!(r)),
+        Some(&serde_json::json!({"report": after, "reason": reason})),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// A report with everything around it.
+#[derive(Debug, Clone)]
+pub struct ReportView {
+    /// The project.
+    pub project: Project,
+    /// The period, if opened.
+    pub period: Option<Period>,
+    /// The report, if one exists.
+    pub report: Option<Report>,
+    /// Its photos.
+    pub photos: Vec<PhotoMeta>,
+    /// Its kept versions, newest first.
+    pub versions: Vec<Version>,
+    /// Completed this year up to and including this month (counted reports).
+    pub cum_year: i64,
+    /// Completed since start up to and including this month.
+    pub since_start: i64,
+    /// Last month's report, for comparison.
+    pub last: Option<Report>,
+    /// The project's milestones (names), for the current-node choice.
+    pub milestones: Vec<String>,
+    /// This month's plan and the annual plan (yuan), if any.
+    pub plan: Option<(Option<i64>, i64)>,
+}
+
+/// A project's report for a month, if the project is within the actor's read scope.
+pub async fn view(
+    db: &Db,
+    actor: &Actor,
+    project_id: i64,
+    year: i32,
+    month: u32,
+) -> Result<ReportView> {
+    let project = crate::project::get(db, actor, project_id, Permission::ProjectRead).await?;
+    let period = period(db, year, month).await?;
+    let sql = format!("{REPORT} WHERE project_id = $1 AND year = $2 AND month = $3");
+    let report: Option<Report> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(project_id).bind(i64::from(year)).bind(i64::from(month)).fetch_optional(c).await)?;
+    let (py, pm) = if month == 1 {
+        (year - 1, 12)
+    } else {
+        (year, month - 1)
+    };
+    let last: Option<Report> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(project_id).bind(i64::from(py)).bind(i64::from(pm)).fetch_optional(c).await)?;
+    let (photos, versions) = match &report {
+        Some(r) => {
+            let ps = format!("{PHOTO} WHERE report_id = $1 ORDER BY id");
+            let photos: Vec<PhotoMeta> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(ps.clone())).bind(r.id).fetch_all(c).await)?;
+            let versions: Vec<Version> = on_db!(db, c => sqlx::query_as("SELECT version, action, status, snapshot, reason, actor_name, at FROM report_version WHERE report_id = $1 ORDER BY version DESC").bind(r.id).fetch_all(c).await)?;
+            (photos, versions)
+        }
+        None => (vec![], vec![]),
+    };
+    let ym = i64::from(year) * 12 + i64::from(month);
+    let sums: (Option<i64>, Option<i64>) = on_db!(db, c => sqlx::query_as("SELECT CAST(SUM(CASE WHEN year = $2 THEN month_amount ELSE 0 END) AS BIGINT), CAST(SUM(month_amount) AS BIGINT) FROM report WHERE project_id = $1 AND year * 12 + month <= $3 AND status IN ('submitted', 'approved', 'locked')")
+        .bind(project_id).bind(i64::from(year)).bind(ym).fetch_one(c).await)?;
+    let prior: i64 = on_db!(db, c => sqlx::query_scalar("SELECT prior_investment FROM project WHERE id = $1").bind(project_id).fetch_one(c).await)?;
+    let milestones: Vec<String> = on_db!(db, c => sqlx::query_scalar("SELECT name FROM milestone WHERE project_id = $1 ORDER BY seq, id").bind(project_id).fetch_all(c).await)?;
+    let col = format!("m{month}");
+    let plan_sql =
+        format!("SELECT {col}, annual FROM project_plan WHERE project_id = $1 AND year = $2");
+    let plan: Option<(Option<i64>, i64)> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(plan_sql.clone())).bind(project_id).bind(i64::from(year)).fetch_optional(c).await)?;
+    Ok(ReportView {
+        project,
+        period,
+        report,
+        photos,
+        versions,
+        cum_year: sums.0.unwrap_or(0),
+        since_start: prior + sums.1.unwrap_or(0),
+        last,
+        milestones,
+        plan,
+    })
+}
+
+/// A report's project id, year and month, if the report exists.
+pub async fn locate(db: &Db, report_id: i64) -> Result<Option<(i64, i64, i64)>> {
+    Ok(
+        on_db!(db, c => sqlx::query_as("SELECT project_id, year, month FROM report WHERE id = $1").bind(report_id).fetch_optional(c).await)?,
+    )
+}
+
+/// A photo's type and bytes, if its project is within the actor's read scope.
+pub async fn photo(db: &Db, actor: &Actor, photo_id: i64) -> Result<(String, Vec<u8>)> {
+    let row: Option<(i64, String, Vec<u8>)> = on_db!(db, c => sqlx::query_as("SELECT r.project_id, ph.mime, ph.bytes FROM report_photo ph JOIN report r ON r.id = ph.report_id WHERE ph.id = $1").bind(photo_id).fetch_optional(c).await)?;
+    let (pid, mime, bytes) = row.ok_or_else(|| StoreError::not_found("照片", "photo", photo_id))?;
+    crate::project::get(db, actor, pid, Permission::ProjectRead)
+        .await
+        .map_err(|_| StoreError::not_found("照片", "photo", photo_id))?;
+    Ok((mime, bytes))
+}
+
+row_struct! {
+    /// One line of a unit's to-report list.
+    #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+    pub struct ToReport {
+        pub project_id: i64,
+        pub code: Option<String>,
+        pub name: String,
+        pub division_name: String,
+        pub stage: String,
+        pub report_id: Option<i64>,
+        /// Report status, none when not started.
+        pub status: Option<String>,
+        pub late: Option<bool>,
+        pub month_amount: Option<i64>,
+        pub updated_at: Option<DateTime<Utc>>,
+        pub return_reason: Option<String>,
+    }
+}
+
+/// Filters of the report lists.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct ReportFilter {
+    /// Division code: that division and everything below it.
+    pub division_code: Option<String>,
+    /// Report status, or `missing` for projects without a submitted report.
+    pub status: Option<String>,
+    /// Name or code contains.
+    pub q: Option<String>,
+}
+
+/// The projects the actor may see with `p` that report for the month, with the state of
+/// their report; projects in preparation or under construction report.
+pub async fn to_report(
+    db: &Db,
+    actor: &Actor,
+    p: Permission,
+    year: i32,
+    month: u32,
+    f: &ReportFilter,
+) -> Result<Vec<ToReport>> {
+    actor.access.require(p)?;
+    let mut q = Sql::new(
+        "SELECT p.id AS project_id, p.code, p.name, d.name AS division_name, p.stage, r.id AS report_id, r.status, r.late, r.month_amount, r.updated_at, r.return_reason \
+         FROM project p JOIN division d ON d.id = p.division_id \
+         LEFT JOIN report r ON r.project_id = p.id AND r.year = $1 AND r.month = $2 \
+         WHERE p.active = TRUE AND p.stage IN ('preparation', 'construction')",
+    );
+    q.vals = vec![Val::I(i64::from(year)), Val::I(i64::from(month))];
+    crate::project::and_scope(&mut q, &actor.access.scope(p));
+    q.and_like(&["p.name", "p.code"], f.q.as_deref());
+    if let Some(dc) = f.division_code.as_deref().filter(|s| !s.is_empty()) {
+        q.push(" AND p.division_id IN (WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM division WHERE code = ")
+            .bind(dc.trim())
+            .push(" UNION ALL SELECT c.id, sub.depth + 1 FROM division c JOIN sub ON c.parent_id = sub.id WHERE sub.depth < 16) SELECT id FROM sub)");
+    }
+    match f.status.as_deref().filter(|s| !s.is_empty()) {
+        Some("missing") => {
+            q.push(" AND (r.status IS NULL OR r.status IN ('draft', 'returned'))");
+        }
+        Some("late") => {
+            q.push(" AND r.late = ").bind(true);
+        }
+        Some(s) => {
+            q.push(" AND r.status = ").bind(s);
+        }
+        None => {}
+    }
+    q.push(" ORDER BY p.sort, p.id LIMIT 5000");
+    Ok(
+        on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?,
+    )
+}
+
+/// One division's line on the period board.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct BoardRow {
+    /// Division code.
+    pub division_code: String,
+    /// Division name.
+    pub division_name: String,
+    /// Projects that report.
+    pub due: i64,
+    /// Not yet submitted (no report, draft or returned).
+    pub missing: i64,
+    /// Submitted, waiting for review.
+    pub submitted: i64,
+    /// Returned for correction.
+    pub returned: i64,
+    /// Approved by the division.
+    pub approved: i64,
+    /// Locked by the office.
+    pub locked: i64,
+    /// Submitted after the deadline.
+    pub late: i64,
+}
+
+/// The period board: per top-level division under `parent` (its children, or the roots),
+/// how many projects report and where their reports are, within the actor's scope.
+pub async fn board(
+    db: &Db,
+    actor: &Actor,
+    year: i32,
+    month: u32,
+    parent: Option<&str>,
+) -> Result<Vec<BoardRow>> {
+    let rows = to_report(
+        db,
+        actor,
+        Permission::ProjectRead,
+        year,
+        month,
+        &ReportFilter::default(),
+    )
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.project_id).collect();
+    let groups = lights::group_of(db, &ids, parent).await?;
+    let mut out: Vec<BoardRow> = Vec::new();
+    for r in rows {
+        let Some((code, name)) = groups.get(&r.project_id) else {
+            continue;
+        };
+        let i = match out.iter().position(|b| &b.division_code == code) {
+            Some(i) => i,
+            None => {
+                out.push(BoardRow {
+                    division_code: code.clone(),
+                    division_name: name.clone(),
+                    ..Default::default()
+                });
+                out.len() - 1
+            }
+        };
+        let b = &mut out[i];
+        b.due += 1;
+        match r.status.as_deref() {
+            Some("submitted") => b.submitted += 1,
+            Some("approved") => b.approved += 1,
+            Some("locked") => b.locked += 1,
+            Some("returned") => {
+                b.returned += 1;
+                b.missing += 1;
+            }
+            _ => b.missing += 1,
+        }
+        if r.late == Some(true) {
+            b.late += 1;
+        }
+    }
+    out.sort_by(|a, b| a.division_code.cmp(&b.division_code));
+    Ok(out)
+}
+
+/// Sets (or clears) a project's location, used to check where report photos were taken.
+pub async fn set_location(
+    tx: &mut Tx,
+    actor: &Actor,
+    project_id: i64,
+    at: Option<(f64, f64)>,
+) -> Result<()> {
+    let project = by_id_tx(tx, project_id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("项目", "project", project_id))?;
+    require(actor, Permission::ProjectWrite, &project)?;
+    if let Some((lat, lon)) = at
+        && (!(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon))
+    {
+        return Err(DomainError::new(
+            "location",
+            format!("坐标（{lat}, {lon}）超出范围：纬度 −90 至 90，经度 −180 至 180。"),
+            format!("Coordinates ({lat}, {lon}) are out of range."),
+        )
+        .into());
+    }
+    let (lat, lon) = match at {
+        Some((a, b)) => (
+            Some((a * 1e6).round() as i64),
+            Some((b * 1e6).round() as i64),
+        ),
+        None => (None, None),
+    };
+    let before: (Option<i64>, Option<i64>) = on_tx!(tx, c => sqlx::query_as("SELECT lat_e6, lon_e6 FROM project WHERE id = $1").bind(project_id).fetch_one(c).await)?;
+    exec_tx!(tx, c => sqlx::query("UPDATE project SET lat_e6 = $1, lon_e6 = $2 WHERE id = $3").bind(lat).bind(lon).bind(project_id).execute(c).await)?;
+    audit::record(
+        tx,
+        actor,
+        "location",
+        "project",
+        project_id,
+        Some(&serde_json::json!(before)),
+        Some(&serde_json::json!((lat, lon))),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Parses `lat, lon` in degrees (also with a full-width comma or a space).
+pub fn parse_location(raw: &str) -> std::result::Result<Option<(f64, f64)>, DomainError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let parts: Vec<&str> = t
+        .split([',', '，', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [a, b] => match (a.parse::<f64>(), b.parse::<f64>()) {
+            (Ok(a), Ok(b)) if a.is_finite() && b.is_finite() => Ok(Some((a, b))),
+            _ => Err(bad_location(t)),
+        },
+        _ => Err(bad_location(t)),
+    }
+}
+
+fn bad_location(t: &str) -> DomainError {
+    DomainError::new(
+        "location",
+        format!("位置“{t}”应写作“纬度, 经度”，如 38.4872, 106.2309。"),
+        format!("Location '{t}' should be 'latitude, longitude', e.g. 38.4872, 106.2309."),
+    )
+}
+
+/// A project's location, if set.
+pub async fn location(db: &Db, project_id: i64) -> Result<Option<(f64, f64)>> {
+    let r: Option<(Option<i64>, Option<i64>)> = on_db!(db, c => sqlx::query_as("SELECT lat_e6, lon_e6 FROM project WHERE id = $1").bind(project_id).fetch_optional(c).await)?;
+    Ok(match r {
+        Some((Some(a), Some(b))) => Some((a as f64 / 1e6, b as f64 / 1e6)),
+        _ => None,
+    })
+}
