@@ -5,6 +5,7 @@
 pub mod division;
 pub mod ledger;
 pub mod ledger_export;
+pub mod photo;
 pub mod table;
 
 pub use table::{CellError, Table};

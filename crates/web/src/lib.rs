@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod ops;
 pub mod org;
 pub mod project;
+pub mod report;
 pub mod session;
 pub mod view;
 
@@ -78,6 +79,7 @@ pub fn app(state: AppState) -> Router {
         .merge(home::router())
         .merge(org::router())
         .merge(project::router())
+        .merge(report::router())
         .merge(admin::router())
         .merge(audit::router())
         .merge(account::router())

@@ -27,6 +27,9 @@ use utoipa::OpenApi;
         crate::project::api::api_list, crate::project::api::api_create, crate::project::api::api_get, crate::project::api::api_update,
         crate::project::api::api_stage, crate::project::api::api_plan, crate::project::api::api_milestones,
         crate::project::api::api_import, crate::project::api::api_export, crate::project::api::api_copy,
+        crate::report::api::api_periods, crate::report::api::api_open, crate::report::api::api_recompute,
+        crate::report::api::api_list, crate::report::api::api_get, crate::report::api::api_save,
+        crate::report::api::api_review, crate::report::api::api_progress,
     ),
     tags(
         (name = "session", description = "登录、当前用户、访问令牌 / sign-in, current user, tokens"),
@@ -35,6 +38,7 @@ use utoipa::OpenApi;
         (name = "accounts", description = "用户与角色 / users and roles"),
         (name = "audit", description = "审计日志 / audit log"),
         (name = "projects", description = "项目库：项目、计划、节点、台账导入导出 / project registry, plans, milestones, ledgers"),
+        (name = "reports", description = "月报、报送期、序时进度与红黄绿灯 / monthly reports, periods, progress and lights"),
     )
 )]
 pub struct ApiDoc;

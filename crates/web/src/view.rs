@@ -43,7 +43,7 @@ pub struct Chrome {
     pub admin: Vec<NavItem>,
 }
 
-const MODULES: [NavItem; 9] = [
+const MODULES: [NavItem; 10] = [
     NavItem {
         zh: "首页",
         en: "Home",
@@ -59,8 +59,14 @@ const MODULES: [NavItem; 9] = [
     NavItem {
         zh: "月报调度",
         en: "Monthly reports",
-        href: None,
+        href: Some("/reports"),
         key: "reports",
+    },
+    NavItem {
+        zh: "红黄绿灯",
+        en: "Warning lights",
+        href: Some("/lights"),
+        key: "lights",
     },
     NavItem {
         zh: "问题清单",
@@ -164,6 +170,13 @@ impl Chrome {
             "/admin/synonyms",
             "synonyms",
         );
+        add(
+            a.has(Permission::ReportAdmin),
+            "预警规则与工作日",
+            "Light rule and calendar",
+            "/admin/reporting",
+            "reporting",
+        );
         Chrome {
             l: me.lang,
             title,
@@ -173,7 +186,10 @@ impl Chrome {
             csrf: me.user.csrf_token.clone(),
             modules: MODULES
                 .iter()
-                .filter(|m| m.key != "projects" || a.has(Permission::ProjectRead))
+                .filter(|m| {
+                    !matches!(m.key, "projects" | "reports" | "lights")
+                        || a.has(Permission::ProjectRead)
+                })
                 .cloned()
                 .collect(),
             admin,

@@ -10,16 +10,21 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var d = JSON.parse(el.dataset.chart);
     var chart = echarts.init(el);
+    var series = d.stacks
+      ? d.stacks.map(function (s) { return { type: "bar", stack: "all", name: s.name, data: s.values, itemStyle: { color: s.color } }; })
+      : [{ type: "bar", name: d.bar_name, data: d.values, itemStyle: { color: "#1d5fd0" }, label: { show: !d.line, position: "top" } }]
+        .concat(d.line ? [{ type: "line", name: d.line_name, data: d.line, itemStyle: { color: "#d9480f" }, symbol: "circle" }] : []);
     chart.setOption({
       animation: false,
       grid: { left: 48, right: 16, top: 30, bottom: 60 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: d.names, axisLabel: { interval: 0, rotate: d.names.length > 8 ? 30 : 0 } },
       yAxis: { type: "value", name: d.unit, minInterval: 1 },
-      legend: d.line ? { top: 0 } : undefined,
-      series: [{ type: "bar", name: d.bar_name, data: d.values, itemStyle: { color: "#1d5fd0" }, label: { show: !d.line, position: "top" } }]
-        .concat(d.line ? [{ type: "line", name: d.line_name, data: d.line, itemStyle: { color: "#d9480f" }, symbol: "circle" }] : [])
+      legend: d.line || d.stacks ? { top: 0 } : undefined,
+      series: series
     });
+    // Drill-down: a bar opens the list behind it.
+    if (d.links) chart.on("click", function (p) { if (d.links[p.dataIndex]) window.location = d.links[p.dataIndex]; });
     el.dataset.drawn = "true";
     window.addEventListener("resize", function () { chart.resize(); });
   });

@@ -546,3 +546,76 @@ pub struct Rollup {
     /// Per category.
     pub categories: Vec<Group>,
 }
+
+/// A ratio in basis points as a JSON number with four decimals (e.g. 0.8533).
+fn ratio_json(bp: Option<i64>) -> serde_json::Value {
+    match bp {
+        Some(b) => serde_json::Number::from_f64(b as f64 / 10_000.0)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        None => serde_json::Value::Null,
+    }
+}
+
+fn wan_opt(v: Option<i64>) -> serde_json::Value {
+    v.map_or(serde_json::Value::Null, |y| {
+        serde_json::Value::String(gongjian_domain::money::wan(y))
+    })
+}
+
+/// A period's progress as `gongjian progress --json` and `GET /api/v1/progress` print
+/// it: amounts in 万元 as exact decimal strings, ratios as numbers, lights as `green`,
+/// `yellow`, `red` or `none` (no annual plan).
+pub fn progress_json(period: &str, r: &Rollup) -> serde_json::Value {
+    use gongjian_domain::money::wan;
+    let group = |g: &Group| {
+        serde_json::json!({
+            "projects": g.totals.projects,
+            "annual_plan_wan": wan(g.totals.annual),
+            "cumulative_wan": wan(g.totals.cumulative),
+            "target_wan": wan(g.totals.target),
+            "ratio": ratio_json(g.totals.ratio_bp()),
+            "light": g.light.as_str(),
+            "lights": {"green": g.totals.lights[0], "yellow": g.totals.lights[1], "red": g.totals.lights[2], "none": g.totals.lights[3]},
+        })
+    };
+    serde_json::json!({
+        "period": period,
+        "rule": {"version": r.rule_version, "name": r.rule_name},
+        "projects": r.projects.iter().map(|p| serde_json::json!({
+            "code": p.code,
+            "name": p.name,
+            "division_code": p.division_code,
+            "annual_plan_wan": wan_opt(p.annual),
+            "cumulative_wan": wan(p.cumulative),
+            "target_wan": wan_opt(p.target),
+            "ratio": ratio_json(p.ratio_bp),
+            "light": p.light,
+            "why": p.why,
+        })).collect::<Vec<_>>(),
+        "divisions": r.divisions.iter().map(|g| {
+            let mut v = group(g);
+            v["division_code"] = serde_json::Value::String(g.key.clone());
+            v["division_name"] = serde_json::Value::String(g.name.clone());
+            v
+        }).collect::<Vec<_>>(),
+        "levels": r.levels.iter().map(|g| { let mut v = group(g); v["level"] = serde_json::Value::String(g.key.clone()); v }).collect::<Vec<_>>(),
+        "categories": r.categories.iter().map(|g| { let mut v = group(g); v["category"] = serde_json::Value::String(g.key.clone()); v }).collect::<Vec<_>>(),
+    })
+}
+
+/// A division and its ancestors as (code, name), root first: the drill-down trail.
+pub async fn ancestors(db: &Db, code: &str) -> Result<Vec<(String, String)>> {
+    let nodes = tree(db).await?;
+    let by_id: HashMap<i64, &DivisionNode> = nodes.iter().map(|n| (n.id, n)).collect();
+    let mut cur = nodes.iter().find(|n| n.code == code);
+    let mut out = Vec::new();
+    while let Some(n) = cur {
+        out.push((n.code.clone(), n.name.clone()));
+        cur = n.parent_id.and_then(|p| by_id.get(&p).copied());
+        if out.len() > 32 {
+            break;
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
