@@ -55,6 +55,27 @@ pub enum Command {
         /// 项目数（默认按规模）/ number of projects (default by scale)
         #[arg(long)]
         projects: Option<usize>,
+        /// 生成多少个月的月报（截至上月；默认 city 为今年已过月份，province 为 36）/ months of reports up to last month (default: city this year so far, province 36)
+        #[arg(long)]
+        months: Option<usize>,
+    },
+    /// 报送期：开启、关闭、重算灯号、催报 / reporting periods: open, close, recompute lights, remind
+    Period {
+        /// 操作 / action
+        #[command(subcommand)]
+        action: PeriodAction,
+    },
+    /// 序时进度与红黄绿灯 / time-proportional progress and warning lights of a period
+    Progress {
+        /// 报送期 YYYY-MM / period
+        #[arg(long)]
+        period: String,
+        /// 以 JSON 输出（金额单位万元，字符串）/ print JSON (amounts in 10k yuan as strings)
+        #[arg(long)]
+        json: bool,
+        /// 输出前按当前规则重算（仅限未关闭的报送期）/ recompute first (open periods only)
+        #[arg(long)]
+        recompute: bool,
     },
     /// 性能基准（导入、列表查询、导出），结果以多次运行的中位数报告 / benchmarks: import, list, export; medians of several runs
     Bench {
@@ -103,6 +124,36 @@ pub struct ServeArgs {
     /// Cookie 加 Secure 标记（经 HTTPS 提供服务时开启）/ mark cookies Secure (when served over HTTPS)
     #[arg(long, env = "GONGJIAN_SECURE_COOKIES")]
     pub secure_cookies: bool,
+}
+
+/// Period actions.
+#[derive(Subcommand, Debug)]
+pub enum PeriodAction {
+    /// 开启报送期 / open a period
+    Open {
+        /// YYYY-MM
+        period: String,
+        /// 截止日期（默认次月第 5 个工作日）/ deadline (default: 5th working day of the next month)
+        #[arg(long)]
+        deadline: Option<String>,
+    },
+    /// 关闭报送期（灯号固定）/ close a period (its lights are kept)
+    Close {
+        /// YYYY-MM
+        period: String,
+    },
+    /// 按当前规则重算灯号 / recompute the lights
+    Lights {
+        /// YYYY-MM
+        period: String,
+    },
+    /// 向未报单位发送催报 / remind units that have not reported
+    Remind {
+        /// YYYY-MM
+        period: String,
+    },
+    /// 列出报送期 / list periods
+    List,
 }
 
 /// Import targets.
@@ -319,10 +370,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Period { action } => crate::report::period(&cli.db, action).await,
+        Command::Progress {
+            period,
+            json,
+            recompute,
+        } => crate::report::progress(&cli.db, &period, json, recompute).await,
         Command::Gen {
             scale,
             seed,
             projects,
+            months,
         } => {
             let db = open(&cli.db).await?;
             let province = scale == "province";
@@ -342,6 +400,21 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 out.skipped,
                 t.elapsed().as_secs_f64(),
                 n,
+                t.elapsed().as_secs_f64()
+            );
+            let (y, m) = crate::report::last_month();
+            let months = months.unwrap_or(if province { 36 } else { m as usize });
+            let t = std::time::Instant::now();
+            let r =
+                crate::synth::reports(&db, &actor, seed, &crate::synth::months_back(y, m, months))
+                    .await?;
+            println!(
+                "已生成 {} 个报送期、{} 份月报，用时 {:.1} 秒 / generated {} periods and {} reports in {:.1} s",
+                r.periods,
+                r.reports,
+                t.elapsed().as_secs_f64(),
+                r.periods,
+                r.reports,
                 t.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)

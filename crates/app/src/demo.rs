@@ -223,7 +223,8 @@ pub async fn load_if_empty(db: &Db) -> Result<Option<Vec<(String, String)>>> {
 pub const DEMO_PROJECTS: usize = 300;
 
 /// The demo city's key projects: generated with a fixed seed, plans for this year,
-/// milestones, and every tenth project owned by the demo project unit (示例新能源).
+/// milestones, every tenth project owned by the demo project unit (示例新能源), and
+/// this year's monthly reports with their periods and lights.
 async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
     let world = crate::synth::world(db).await?;
     let mut items = crate::synth::projects(
@@ -246,5 +247,8 @@ async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
         }
     }
     crate::synth::write(db, a, &items).await?;
+    // This year's reports so far: earlier months locked and closed, last month open.
+    let (y, m) = crate::report::last_month();
+    crate::synth::reports(db, a, 2026, &crate::synth::months_back(y, m, m as usize)).await?;
     Ok(())
 }

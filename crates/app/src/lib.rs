@@ -4,6 +4,7 @@ pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod import;
+pub mod report;
 pub mod synth;
 
 /// Imports ledger bytes as the command line does (used by the benchmark).

@@ -8,6 +8,7 @@ use gongjian_store::division::DivisionInput;
 use gongjian_store::project::{self, BulkRow, MilestoneInput};
 use gongjian_store::unit::UnitInput;
 use gongjian_store::{Actor, Db, Result, StoreError, division, leader, on_db, unit};
+use std::collections::HashMap;
 
 /// A small deterministic generator (SplitMix64): no dependency, stable across versions.
 #[derive(Debug, Clone)]
@@ -249,11 +250,12 @@ pub fn projects(
                 end_year: Some(start_year + rng.range(1, 4)),
                 land_mu: Some(format!("{}.{}", rng.range(5, 900), rng.range(0, 10))),
                 started: Some(started),
+                // Started this year means started in its first quarter: never in the future.
                 start_date: started.then(|| {
                     format!(
                         "{}-{:02}-{:02}",
                         start_year,
-                        rng.range(1, 13),
+                        rng.range(1, if start_year == year { 4 } else { 13 }),
                         rng.range(1, 29)
                     )
                 }),
@@ -495,4 +497,212 @@ mod tests {
         let names: std::collections::BTreeSet<_> = a.iter().map(|(p, _)| &p.name).collect();
         assert_eq!(names.len(), 50);
     }
+}
+
+/// The `n` months ending with `(year, month)`, oldest first.
+pub fn months_back(year: i32, month: u32, n: usize) -> Vec<(i32, u32)> {
+    let mut out = Vec::with_capacity(n);
+    let (mut y, mut m) = (year, month);
+    for _ in 0..n {
+        out.push((y, m));
+        if m == 1 {
+            y -= 1;
+            m = 12;
+        } else {
+            m -= 1;
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// What the report generator wrote.
+#[derive(Debug, Default)]
+pub struct ReportsOut {
+    /// Reports written.
+    pub reports: usize,
+    /// Periods opened.
+    pub periods: usize,
+}
+
+type PlanRowT = (
+    i64,
+    bool,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+const PROGRESS: [&str; 8] = [
+    "土方开挖完成{}%",
+    "主体结构施工至第{}层",
+    "设备安装完成{}%",
+    "钢结构吊装完成{}%",
+    "管网铺设完成{}%",
+    "室内装修完成{}%",
+    "道路路基完成{}%",
+    "厂房封顶，配套工程完成{}%",
+];
+
+/// Writes monthly reports for every project in preparation or under construction, for
+/// each of `months` (oldest first): periods are opened, every month but the last is
+/// locked and closed with its lights; the last stays open with a realistic mix of
+/// submitted, approved, returned and missing reports. Projects keep a performance class
+/// (on track, lagging, far behind), so the lights spread green, yellow and red.
+pub async fn reports(
+    db: &Db,
+    actor: &Actor,
+    seed: u64,
+    months: &[(i32, u32)],
+) -> Result<ReportsOut> {
+    use gongjian_domain::report::Status;
+    use gongjian_store::report::{self as rs, SeedReport};
+    let mut out = ReportsOut::default();
+    let cal = rs::calendar(db).await?;
+    let mut rng = Rng::new(seed ^ 0x5EED_2EB0);
+    let projects: Vec<(i64, String, bool)> = on_db!(db, c => sqlx::query_as("SELECT id, stage, started FROM project WHERE active = TRUE AND stage IN ('preparation', 'construction') ORDER BY id").fetch_all(c).await)?;
+    // Performance factor per project, in percent of plan.
+    let class: Vec<(i64, i64)> = projects
+        .iter()
+        .map(|(id, _, _)| {
+            let r = rng.range(0, 100);
+            let f = if r < 45 {
+                rng.range(96, 116)
+            } else if r < 72 {
+                rng.range(82, 93)
+            } else if r < 88 {
+                rng.range(62, 78)
+            } else {
+                rng.range(15, 55)
+            };
+            (*id, f)
+        })
+        .collect();
+    // Month index (into `months`) from which a project not yet started reports a start:
+    // most start within the first months, projects far behind late or never.
+    let starts: Vec<usize> = projects
+        .iter()
+        .zip(&class)
+        .map(|((_, _, started), (_, f))| {
+            if *started {
+                0
+            } else if *f < 55 {
+                rng.range(2, months.len() as i64 + 6) as usize
+            } else {
+                rng.range(0, 4) as usize
+            }
+        })
+        .collect();
+    // Projects on track finish their milestones on time; lagging ones are two months
+    // behind; those far behind have not finished any.
+    if let Some(&(ly, lm)) = months.last() {
+        let end = gongjian_domain::progress::month_end(ly, lm);
+        let done: Vec<(i64, chrono::NaiveDate)> = class
+            .iter()
+            .filter(|(_, f)| *f >= 55)
+            .map(|(id, f)| {
+                (
+                    *id,
+                    if *f >= 82 {
+                        end
+                    } else {
+                        end - chrono::Days::new(75)
+                    },
+                )
+            })
+            .collect();
+        let mut tx = db.begin().await?;
+        project::complete_milestones(&mut tx, actor, &done).await?;
+        tx.commit().await?;
+    }
+    let last = months.len().saturating_sub(1);
+    for (i, &(y, m)) in months.iter().enumerate() {
+        let plans: Vec<PlanRowT> = on_db!(db, c => sqlx::query_as("SELECT project_id, mismatch, annual, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12 FROM project_plan WHERE year = $1").bind(i64::from(y)).fetch_all(c).await)?;
+        let plan: HashMap<i64, (i64, Option<i64>)> = plans
+            .into_iter()
+            .map(|p| {
+                let months = [
+                    p.3, p.4, p.5, p.6, p.7, p.8, p.9, p.10, p.11, p.12, p.13, p.14,
+                ];
+                (p.0, (p.2.unwrap_or(0), months[m as usize - 1]))
+            })
+            .collect();
+        let mut tx = db.begin().await?;
+        if rs::period_tx(&mut tx, y, m).await?.is_some() {
+            tx.commit().await?;
+            continue;
+        }
+        let deadline = rs::default_deadline(&cal, y, m);
+        rs::open_period(&mut tx, actor, y, m, Some(deadline), &cal).await?;
+        out.periods += 1;
+        let is_last = i == last;
+        let mut items = Vec::with_capacity(projects.len());
+        for (((pid, stage, started), (_, f)), start) in projects.iter().zip(&class).zip(&starts) {
+            let (annual, month_plan) = plan.get(pid).copied().unwrap_or((0, None));
+            let base = month_plan.unwrap_or(annual / 12);
+            let roll = rng.range(0, 100);
+            let status = if !is_last {
+                Status::Locked
+            } else if roll < 12 {
+                continue; // not reported yet
+            } else if roll < 16 {
+                Status::Returned
+            } else if roll < 40 {
+                Status::Approved
+            } else {
+                Status::Submitted
+            };
+            // A project far behind sometimes reports nothing done.
+            let amount = if *f < 55 && rng.range(0, 3) == 0 {
+                0
+            } else {
+                let noise = rng.range(85, 116);
+                (i128::from(base) * i128::from(*f) * i128::from(noise) / 10_000 / 100 * 100) as i64
+            };
+            let pct = ((i as i64 + 1) * 100 / months.len() as i64).clamp(5, 100);
+            let text = PROGRESS[rng.range(0, PROGRESS.len() as i64) as usize]
+                .replace("{}", &pct.to_string());
+            let late = rng.range(0, 100) < 7;
+            let day = if late { 10 } else { rng.range(1, 6) as u32 };
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            let at = chrono::NaiveDate::from_ymd_opt(ny, nm, day)
+                .and_then(|d| {
+                    d.and_hms_opt(1 + rng.range(0, 10) as u32, rng.range(0, 60) as u32, 0)
+                })
+                .map(|t| t.and_utc())
+                .unwrap_or_else(gongjian_store::now);
+            items.push(SeedReport {
+                project_id: *pid,
+                year: y,
+                month: m,
+                status,
+                amount,
+                progress_text: format!("{y}年{m}月：{text}"),
+                milestone: None,
+                started: *started || stage == "construction" || i >= *start,
+                late,
+                submitted_at: at,
+            });
+        }
+        for chunk in items.chunks(20_000) {
+            out.reports += rs::seed_reports(&mut tx, actor, chunk).await?;
+        }
+        if is_last {
+            rs::recompute_tx(&mut tx, actor, y, m).await?;
+        } else {
+            rs::close_period(&mut tx, actor, y, m).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(out)
 }

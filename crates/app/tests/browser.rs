@@ -328,6 +328,114 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
             .await
     );
     d.screenshot("project.png").await;
+
+    // Monthly reporting: the office opens the next period from the periods page, a
+    // project unit reports with a photo, and the office sees it on the period board.
+    d.go(&format!("{base}/periods")).await;
+    let next = d
+        .js("return document.querySelector('#open-period input[name=period]').value")
+        .await;
+    let next = next.as_str().unwrap().to_string();
+    d.click("#open-period button").await;
+    assert!(
+        d.wait_for(&format!("return location.pathname === '/periods/{next}'"))
+            .await,
+        "period {next} opened"
+    );
+    let photo = dir.join("现场.jpg");
+    std::fs::write(
+        &photo,
+        gongjian_office::photo::sample_jpeg("2026:11:20 10:00:00", 38.4872, 106.2309),
+    )
+    .unwrap();
+    d.click("form[action='/logout'] button").await;
+    assert!(d.wait_for("return location.pathname === '/login'").await);
+    d.type_in("#username", "xny").await;
+    d.type_in("#password", gongjian::demo::DEFAULT_PASSWORD)
+        .await;
+    d.click("button[type=submit]").await;
+    assert!(d.wait_for("return location.pathname === '/'").await);
+    d.go(&format!("{base}/reports?period={next}")).await;
+    assert!(
+        d.wait_for(
+            "return document.querySelectorAll('#to-report tbody tr[data-project]').length > 0"
+        )
+        .await,
+        "the unit has projects to report"
+    );
+    let pid = d
+        .js("return document.querySelector('#to-report tbody tr[data-project]').dataset.project")
+        .await;
+    d.click("#to-report tbody tr[data-project] a.button").await;
+    assert!(
+        d.wait_for("return !!document.querySelector('#report-form')")
+            .await
+    );
+    d.type_in("#month_amount_wan", "88.5").await;
+    d.type_in("#progress_text", "主体结构封顶，开始砌体施工")
+        .await;
+    d.type_in("#photos", photo.to_str().unwrap()).await;
+    d.screenshot("report-form.png").await;
+    d.click("#submit-report").await;
+    assert!(
+        d.wait_for("return document.querySelector('#report-status') && document.querySelector('#report-status').textContent.includes('已报送') && !!document.querySelector('#photos-panel img')")
+            .await,
+        "submitted with its photo"
+    );
+    let caption = d
+        .js("return document.querySelector('#photos-panel figcaption').textContent")
+        .await;
+    assert!(caption.as_str().unwrap().contains("38.487200"), "{caption}");
+    d.screenshot("report.png").await;
+    d.click("form[action='/logout'] button").await;
+    assert!(d.wait_for("return location.pathname === '/login'").await);
+    d.type_in("#username", "office").await;
+    d.type_in("#password", gongjian::demo::DEFAULT_PASSWORD)
+        .await;
+    d.click("button[type=submit]").await;
+    assert!(d.wait_for("return location.pathname === '/'").await);
+    d.go(&format!("{base}/periods/{next}")).await;
+    assert!(
+        d.wait_for("return !!document.querySelector('.chart[data-drawn=true] canvas')")
+            .await,
+        "the board chart was drawn"
+    );
+    let submitted = d
+        .js("return +document.querySelector('#board tfoot th:nth-child(4)').textContent")
+        .await;
+    assert_eq!(submitted, 1, "the office's board counts the report");
+    d.screenshot("period-board.png").await;
+    d.go(&format!("{base}/reports/{}/{next}", pid.as_str().unwrap()))
+        .await;
+    assert!(
+        d.wait_for("return !!document.querySelector('#review button') && !!document.querySelector('#photos-panel img')")
+            .await,
+        "the office can review the report and see the photo"
+    );
+    // The lights of the demo's last closed-or-open month, drawn and explained.
+    let (ny, nm) = next.split_once('-').unwrap();
+    let (ny, nm): (i32, u32) = (ny.parse().unwrap(), nm.parse().unwrap());
+    let prev = if nm == 1 {
+        format!("{}-12", ny - 1)
+    } else {
+        format!("{ny}-{:02}", nm - 1)
+    };
+    d.go(&format!("{base}/lights?period={prev}")).await;
+    assert!(
+        d.wait_for("return !!document.querySelector('.chart[data-drawn=true] canvas') && document.querySelectorAll('#project-lights tbody tr').length > 50")
+            .await,
+        "the lights board was drawn"
+    );
+    let spread = d.js("return ['green','yellow','red'].map(l => document.querySelectorAll(`#project-lights tr[data-light=${l}]`).length)").await;
+    assert!(
+        spread
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n.as_i64().unwrap() > 0),
+        "the demo has green, yellow and red projects: {spread}"
+    );
+    d.screenshot("lights.png").await;
     let _ = http.delete(format!("{wd}/session/{sid}")).send().await;
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);

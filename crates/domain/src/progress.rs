@@ -463,6 +463,9 @@ pub fn evaluate(rule: &LightRule, inputs: &Inputs) -> Outcome {
     // Worst first (stable: the order of the rules breaks ties).
     reasons.sort_by_key(|r| std::cmp::Reverse(r.0));
     let mut codes: Vec<String> = Vec::new();
+    if light != Light::Green {
+        reasons.retain(|(_, c)| *c != "ok");
+    }
     for (_, c) in &reasons {
         if !codes.iter().any(|x| x == c) {
             codes.push((*c).to_string());

@@ -194,6 +194,34 @@ impl Sql {
     }
 }
 
+/// Reserves `n` new ids of `table` (fixed text, never user input) inside `tx`. SQLite
+/// has one writer, which holds the lock for the transaction; PostgreSQL draws them from
+/// the identity's sequence.
+pub async fn reserve_ids(
+    tx: &mut crate::Tx,
+    table: &'static str,
+    n: usize,
+) -> crate::Result<Vec<i64>> {
+    Ok(match tx {
+        crate::Tx::Sqlite(t) => {
+            let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
+            let max: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut **t)
+                .await?;
+            (max + 1..=max + n as i64).collect()
+        }
+        crate::Tx::Postgres(t) => {
+            let sql = format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+            );
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(n as i64)
+                .fetch_all(&mut **t)
+                .await?
+        }
+    })
+}
+
 /// Inserts many rows with multi-row `INSERT … VALUES (…), (…)` statements, in chunks
 /// that stay under both engines' limits on bound parameters. `head` is the statement up
 /// to `VALUES` (fixed text, never user input); every row has the same number of values.

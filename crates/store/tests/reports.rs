@@ -405,6 +405,13 @@ both_engines!(submission_checks_block_or_flag, |t| {
     tx.commit().await.unwrap();
     open(&t.db, 9, "2099-10-12").await;
     open(&t.db, 10, "2099-11-06").await;
+    // A start date after the period is refused.
+    let mut future = form("10", "基础施工");
+    future.start_date = Some("2026-12-01".into());
+    let e = save(&t.db, &a, pid, 9, &future, vec![], Action::Submit)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("start_date"), "{e}");
     // A month above 3× plan needs a note.
     let e = save(
         &t.db,

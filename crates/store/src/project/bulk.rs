@@ -51,25 +51,6 @@ pub(super) async fn preload(
     Ok(out)
 }
 
-/// Reserves `n` new project ids inside `tx`. SQLite has one writer, which holds the
-/// lock for the transaction; PostgreSQL draws them from the identity's sequence.
-pub(super) async fn reserve_ids(tx: &mut Tx, n: usize) -> Result<Vec<i64>> {
-    Ok(match tx {
-        Tx::Sqlite(t) => {
-            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM project")
-                .fetch_one(&mut **t)
-                .await?;
-            (max + 1..=max + n as i64).collect()
-        }
-        Tx::Postgres(t) => sqlx::query_scalar(
-            "SELECT nextval(pg_get_serial_sequence('project', 'id')) FROM generate_series(1, $1)",
-        )
-        .bind(n as i64)
-        .fetch_all(&mut **t)
-        .await?,
-    })
-}
-
 /// Creates many checked projects with multi-row inserts, each audited. Returns their ids.
 pub(super) async fn insert_many(
     tx: &mut Tx,
@@ -82,7 +63,7 @@ pub(super) async fn insert_many(
     if items.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = reserve_ids(tx, items.len()).await?;
+    let ids = crate::sql::reserve_ids(tx, "project", items.len()).await?;
     let mut sort = on_tx!(tx, cn => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(sort) FROM project").fetch_one(cn).await)?.unwrap_or(0);
     let now = crate::now();
     let today = chrono::Local::now().date_naive();

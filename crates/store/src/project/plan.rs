@@ -278,3 +278,29 @@ pub async fn seed_milestones(
     )
     .await
 }
+
+/// Marks done, on their planned dates, the milestones of the given projects that were
+/// due by the given date (the generator's path), with one audit record.
+pub async fn complete_milestones(
+    tx: &mut Tx,
+    actor: &Actor,
+    items: &[(i64, NaiveDate)],
+) -> Result<u64> {
+    actor.access.require(Permission::ProjectWrite)?;
+    let mut n = 0;
+    for (id, until) in items {
+        n += exec_tx!(tx, c => sqlx::query("UPDATE milestone SET actual_date = planned_date WHERE project_id = $1 AND planned_date <= $2 AND actual_date IS NULL")
+            .bind(*id).bind(*until).execute(c).await)?;
+    }
+    audit::record(
+        tx,
+        actor,
+        "complete_milestones",
+        "milestone",
+        items.len(),
+        None,
+        Some(&serde_json::json!({"projects": items.len(), "milestones": n})),
+    )
+    .await?;
+    Ok(n)
+}

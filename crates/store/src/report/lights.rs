@@ -48,7 +48,7 @@ type PlanTuple = (
 );
 
 /// Recomputes every light of an open period inside `tx`.
-pub(crate) async fn recompute_tx(
+pub async fn recompute_tx(
     tx: &mut Tx,
     actor: &Actor,
     year: i32,
@@ -71,9 +71,12 @@ pub(crate) async fn recompute_tx(
     let (version, rule) = current_rule_tx(tx).await?;
     let y = i64::from(year);
     let asof = pg::month_end(year, month);
+    // Lit: the projects that report (in preparation or under construction), and any
+    // other project with a counted report this year (e.g. completed since).
     let projects: Vec<(i64, bool, Option<NaiveDate>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT id, started, start_date FROM project WHERE active = TRUE AND stage <> 'reserve' ORDER BY id")
-        .fetch_all(c).await)?;
+        "SELECT p.id, p.started, p.start_date FROM project p WHERE p.active = TRUE AND (p.stage IN ('preparation', 'construction') \
+         OR EXISTS (SELECT 1 FROM report r WHERE r.project_id = p.id AND r.year = $1 AND r.month <= $2 AND r.status IN ('submitted', 'approved', 'locked'))) ORDER BY p.id")
+        .bind(y).bind(i64::from(month)).fetch_all(c).await)?;
     let plans: Vec<PlanTuple> = on_tx!(tx, c => sqlx::query_as(
         "SELECT project_id, annual, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12 FROM project_plan WHERE year = $1")
         .bind(y).fetch_all(c).await)?;

@@ -367,7 +367,8 @@ pub async fn latest_open(db: &Db) -> Result<Option<Period>> {
     Ok(on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_optional(c).await)?)
 }
 
-pub(crate) async fn period_tx(tx: &mut Tx, year: i32, month: u32) -> Result<Option<Period>> {
+/// One period, read inside a transaction.
+pub async fn period_tx(tx: &mut Tx, year: i32, month: u32) -> Result<Option<Period>> {
     let sql = format!("{PERIOD} WHERE year = $1 AND month = $2");
     Ok(
         on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(i64::from(year)).bind(i64::from(month)).fetch_optional(c).await)?,
