@@ -88,6 +88,15 @@ pub enum Command {
         /// 每项重复次数 / runs per benchmark
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// 哪一组：registry（项目库）、reports（月报）或 all / which suite
+        #[arg(long, default_value = "all", value_parser = ["all", "registry", "reports"])]
+        suite: String,
+        /// 月报基准每轮提交的月报数 / reports submitted per run of the reporting benchmark
+        #[arg(long, default_value_t = 10_000)]
+        submissions: usize,
+        /// 并发客户端数 / concurrent clients submitting
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
     },
     /// 用户管理 / manage users
     User {
@@ -200,6 +209,18 @@ pub enum ExportWhat {
         /// 计划年度（默认今年）/ plan year (default this year)
         #[arg(long)]
         year: Option<i64>,
+    },
+    /// 导出某月序时进度表（xlsx，灯号着色，按地区分节并小计，另附分地区汇总）/ export a period's progress table with coloured lights
+    Progress {
+        /// 报送期 YYYY-MM / period
+        #[arg(long)]
+        period: String,
+        /// 只导出该区划及以下（区划代码）/ only this division's subtree
+        #[arg(long)]
+        division: Option<String>,
+        /// 输出文件 / output file
+        #[arg(long)]
+        out: String,
     },
 }
 
@@ -370,6 +391,35 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export {
+            what:
+                ExportWhat::Progress {
+                    period,
+                    division,
+                    out,
+                },
+        } => {
+            let db = open(&cli.db).await?;
+            let (y, m) = gongjian_store::report::parse_period(&period)?;
+            if gongjian_store::report::period(&db, y, m).await?.is_none() {
+                return Err(format!("{period} 报送期不存在 / no such period: {period}").into());
+            }
+            let x = gongjian_web::report::progress_export(
+                &db,
+                &Actor::cli(),
+                y,
+                m,
+                division.as_deref().filter(|s| !s.is_empty()),
+            )
+            .await?;
+            std::fs::write(&out, &x.bytes)
+                .map_err(|e| format!("无法写入 {out} / cannot write {out}: {e}"))?;
+            eprintln!(
+                "已导出到 {out}（{} 字节）/ exported to {out}",
+                x.bytes.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Period { action } => crate::report::period(&cli.db, action).await,
         Command::Progress {
             period,
@@ -423,8 +473,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             import_rows,
             projects,
             runs,
+            suite,
+            submissions,
+            clients,
         } => {
-            crate::bench::run(&cli.db, import_rows, projects, runs.max(1)).await?;
+            if suite != "reports" {
+                crate::bench::run(&cli.db, import_rows, projects, runs.max(1)).await?;
+            }
+            if suite != "registry" {
+                crate::bench_reports::run(projects, runs.max(1), submissions, clients.max(1))
+                    .await?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::User {

@@ -1,6 +1,7 @@
 //! The `gongjian` command: web server and operator CLI, demo data and imports.
 
 pub mod bench;
+pub mod bench_reports;
 pub mod cli;
 pub mod demo;
 pub mod import;

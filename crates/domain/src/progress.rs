@@ -517,6 +517,33 @@ impl Totals {
         self.lights[i] += 1;
     }
 
+    /// Adds `n` projects of light `l` whose planned figures sum to the given amounts
+    /// (an aggregate row: projects without a plan contribute no amounts).
+    pub fn add_many(&mut self, n: i64, annual: i64, cumulative: i64, target: i64, l: Light) {
+        self.projects += n;
+        self.annual += annual;
+        self.cumulative += cumulative;
+        self.target += target;
+        let i = match l {
+            Light::Green => 0,
+            Light::Yellow => 1,
+            Light::Red => 2,
+            Light::None => 3,
+        };
+        self.lights[i] += n;
+    }
+
+    /// Adds another group's figures.
+    pub fn merge(&mut self, o: &Totals) {
+        self.projects += o.projects;
+        self.annual += o.annual;
+        self.cumulative += o.cumulative;
+        self.target += o.target;
+        for (a, b) in self.lights.iter_mut().zip(o.lights) {
+            *a += b;
+        }
+    }
+
     /// Cumulative ÷ target in basis points.
     pub fn ratio_bp(&self) -> Option<i64> {
         rate_bp(self.cumulative, self.target)

@@ -163,7 +163,8 @@ pub fn to_csv(rows: &[ExportRow], year: i64) -> Vec<u8> {
 
 const CN: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 
-fn cn_number(n: usize) -> String {
+/// 一, 二, … 十九: section numbers of printed tables.
+pub(crate) fn cn_number(n: usize) -> String {
     match n {
         1..=10 => CN[n - 1].to_string(),
         11..=19 => format!("十{}", CN[n - 11]),

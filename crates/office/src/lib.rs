@@ -6,6 +6,7 @@ pub mod division;
 pub mod ledger;
 pub mod ledger_export;
 pub mod photo;
+pub mod progress_export;
 pub mod table;
 
 pub use table::{CellError, Table};

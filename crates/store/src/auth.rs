@@ -186,13 +186,16 @@ pub async fn session(db: &Db, token: &str, idle_minutes: i64) -> Result<Option<S
         on_db!(db, c => sqlx::query_as(sql).bind(hash.clone()).fetch_optional(c).await)?;
     let Some(s) = found else { return Ok(None) };
     let now = crate::now();
-    let mut tx = db.begin().await?;
+    // The writer is taken only when there is something to write: most requests come
+    // within a minute of the last and must not queue behind the writes of others.
     if now - s.last_seen_at > Duration::minutes(idle_minutes) {
+        let mut tx = db.begin().await?;
         exec_tx!(&mut tx, c => sqlx::query("DELETE FROM session WHERE token_hash = $1").bind(hash).execute(c).await)?;
         tx.commit().await?;
         return Ok(None);
     }
     if now - s.last_seen_at > Duration::seconds(60) {
+        let mut tx = db.begin().await?;
         exec_tx!(&mut tx, c => sqlx::query("UPDATE session SET last_seen_at = $1 WHERE token_hash = $2").bind(now).bind(hash).execute(c).await)?;
         tx.commit().await?;
     }

@@ -604,7 +604,7 @@ both_engines!(lights_explain_themselves_and_stay_with_their_period, |t| {
     let (groups, direct) = report::division_groups(&t.db, &a, 2026, 10, None)
         .await
         .unwrap();
-    assert!(direct.is_empty());
+    assert!(direct.is_none());
     let g: Vec<(&str, &str)> = groups
         .iter()
         .map(|g| (g.key.as_str(), g.light.as_str()))

@@ -299,6 +299,34 @@ async fn a_unit_reports_with_a_photo_and_the_office_sees_it() {
         "{}",
         r.text
     );
+    // The printable progress table, lights coloured, as the office downloads it.
+    let (status, ct, xlsx) = office.download("/lights/export?period=2026-10").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.contains("spreadsheetml"), "{ct}");
+    let path = std::env::temp_dir().join(format!("progress-{pid}-{}.xlsx", std::process::id()));
+    std::fs::write(&path, &xlsx).unwrap();
+    let t = gongjian_office::table::read(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        t.rows[0][0].contains("2026年1-10月重点项目投资完成情况及红黄绿灯"),
+        "{:?}",
+        t.rows[0]
+    );
+    let line = t
+        .rows
+        .iter()
+        .find(|r| r.iter().any(|c| c == "电池基地") && r.contains(&"红灯".to_string()))
+        .unwrap_or_else(|| panic!("project row with its red light: {:?}", t.rows));
+    assert_eq!(
+        (line[4].as_str(), line[5].as_str(), line[6].as_str()),
+        ("1200", "120.5", "1000"),
+        "{line:?}"
+    );
+    assert!(t.rows.iter().any(|r| r[0].starts_with("合计")), "total row");
+    // The district's export holds its own projects only.
+    let (_, _, mine) = east.download("/lights/export?period=2026-10").await;
+    assert!(mine.starts_with(b"PK"));
+
     let j = east.get("/api/v1/progress?period=2026-10").await.json();
     assert_eq!(j["period"], "2026-10");
     assert_eq!(

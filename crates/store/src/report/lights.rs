@@ -30,22 +30,40 @@ pub async fn recompute(db: &Db, actor: &Actor, year: i32, month: u32) -> Result<
     Ok(s)
 }
 
-type PlanTuple = (
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
+row_struct! {
+    /// What a light is computed from, one row per lit project.
+    pub struct Basis {
+        pub id: i64,
+        pub started: bool,
+        pub start_date: Option<NaiveDate>,
+        pub start_node: Option<NaiveDate>,
+        pub annual: Option<i64>,
+        pub m1: Option<i64>,
+        pub m2: Option<i64>,
+        pub m3: Option<i64>,
+        pub m4: Option<i64>,
+        pub m5: Option<i64>,
+        pub m6: Option<i64>,
+        pub m7: Option<i64>,
+        pub m8: Option<i64>,
+        pub m9: Option<i64>,
+        pub m10: Option<i64>,
+        pub m11: Option<i64>,
+        pub m12: Option<i64>,
+        pub done: Option<i64>,
+    }
+}
+
+/// Lit: the projects that report (in preparation or under construction), and any other
+/// project with a counted report this year (e.g. completed since); with this year's
+/// plan, the sum of counted reports up to the month, and the first start node's date.
+const BASIS: &str = "SELECT p.id, p.started, p.start_date, \
+    (SELECT m.planned_date FROM milestone m WHERE m.project_id = p.id AND m.planned_date IS NOT NULL AND m.name LIKE '%开工%' ORDER BY m.seq LIMIT 1) AS start_node, \
+    pl.annual, pl.m1, pl.m2, pl.m3, pl.m4, pl.m5, pl.m6, pl.m7, pl.m8, pl.m9, pl.m10, pl.m11, pl.m12, s.done \
+    FROM project p LEFT JOIN project_plan pl ON pl.project_id = p.id AND pl.year = $1 \
+    LEFT JOIN (SELECT project_id, CAST(SUM(month_amount) AS BIGINT) AS done FROM report WHERE year = $1 AND month <= $2 \
+      AND status IN ('submitted', 'approved', 'locked') GROUP BY project_id) s ON s.project_id = p.id \
+    WHERE p.active = TRUE AND (p.stage IN ('preparation', 'construction') OR s.project_id IS NOT NULL) ORDER BY p.id";
 
 /// Recomputes every light of an open period inside `tx`.
 pub async fn recompute_tx(
@@ -71,68 +89,37 @@ pub async fn recompute_tx(
     let (version, rule) = current_rule_tx(tx).await?;
     let y = i64::from(year);
     let asof = pg::month_end(year, month);
-    // Lit: the projects that report (in preparation or under construction), and any
-    // other project with a counted report this year (e.g. completed since).
-    let projects: Vec<(i64, bool, Option<NaiveDate>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT p.id, p.started, p.start_date FROM project p WHERE p.active = TRUE AND (p.stage IN ('preparation', 'construction') \
-         OR EXISTS (SELECT 1 FROM report r WHERE r.project_id = p.id AND r.year = $1 AND r.month <= $2 AND r.status IN ('submitted', 'approved', 'locked'))) ORDER BY p.id")
-        .bind(y).bind(i64::from(month)).fetch_all(c).await)?;
-    let plans: Vec<PlanTuple> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT project_id, annual, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12 FROM project_plan WHERE year = $1")
-        .bind(y).fetch_all(c).await)?;
-    let sums: Vec<(i64, Option<i64>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT project_id, CAST(SUM(month_amount) AS BIGINT) FROM report WHERE year = $1 AND month <= $2 AND status IN ('submitted', 'approved', 'locked') GROUP BY project_id")
-        .bind(y).bind(i64::from(month)).fetch_all(c).await)?;
-    let nodes: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT project_id, name, planned_date, actual_date FROM milestone WHERE planned_date IS NOT NULL ORDER BY project_id, seq")
-        .fetch_all(c).await)?;
-    let plans: HashMap<i64, (i64, [Option<i64>; 12])> = plans
-        .into_iter()
-        .map(|t| {
-            (
-                t.0,
-                (
-                    t.1,
-                    [
-                        t.2, t.3, t.4, t.5, t.6, t.7, t.8, t.9, t.10, t.11, t.12, t.13,
-                    ],
-                ),
-            )
-        })
-        .collect();
-    let sums: HashMap<i64, i64> = sums.into_iter().map(|(p, s)| (p, s.unwrap_or(0))).collect();
+    let basis: Vec<Basis> =
+        on_tx!(tx, c => sqlx::query_as(BASIS).bind(y).bind(i64::from(month)).fetch_all(c).await)?;
+    // Only the nodes that can matter: not done and due by the end of the month.
+    let nodes: Vec<(i64, String, Option<NaiveDate>)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT project_id, name, planned_date FROM milestone WHERE actual_date IS NULL AND planned_date <= $1 ORDER BY project_id, seq")
+        .bind(asof).fetch_all(c).await)?;
     let mut by_project: HashMap<i64, Vec<MilestoneState>> = HashMap::new();
-    let mut planned_start: HashMap<i64, NaiveDate> = HashMap::new();
-    for (pid, name, planned, actual) in nodes {
-        if name.contains("开工")
-            && let Some(d) = planned
-        {
-            planned_start.entry(pid).or_insert(d);
-        }
-        // Only nodes that can matter: not done and due by the end of the month.
-        if actual.is_none() && planned.is_some_and(|d| d <= asof) {
-            by_project.entry(pid).or_default().push(MilestoneState {
-                name,
-                planned,
-                actual,
-            });
-        }
+    for (pid, name, planned) in nodes {
+        by_project.entry(pid).or_default().push(MilestoneState {
+            name,
+            planned,
+            actual: None,
+        });
     }
     let now = crate::now();
-    let mut rows: Vec<Vec<Val>> = Vec::with_capacity(projects.len());
+    let mut rows: Vec<Vec<Val>> = Vec::with_capacity(basis.len());
     let mut summary = LightSummary {
         year,
         month,
         rule_version: version,
         ..Default::default()
     };
-    for (pid, started, start_date) in projects {
-        let plan = plans.get(&pid);
-        let months = plan.map(|p| p.1).unwrap_or([None; 12]);
+    for b in basis {
+        let pid = b.id;
+        let months = [
+            b.m1, b.m2, b.m3, b.m4, b.m5, b.m6, b.m7, b.m8, b.m9, b.m10, b.m11, b.m12,
+        ];
         // Without a start node, a project that has not started is planned to start in
         // the first month its plan puts money in.
-        let ps = planned_start.get(&pid).copied().or_else(|| {
-            if started {
+        let ps = b.start_node.or_else(|| {
+            if b.started {
                 return None;
             }
             months
@@ -143,10 +130,10 @@ pub async fn recompute_tx(
         let inputs = Inputs {
             year,
             month,
-            annual: plan.map(|p| p.0),
+            annual: b.annual,
             months,
-            cumulative: sums.get(&pid).copied().unwrap_or(0),
-            started: started && start_date.is_none_or(|d| d <= asof),
+            cumulative: b.done.unwrap_or(0),
+            started: b.started && b.start_date.is_none_or(|d| d <= asof),
             planned_start: ps,
             milestones: by_project.remove(&pid).unwrap_or_default(),
         };
@@ -239,6 +226,8 @@ pub struct LightFilter {
     pub category: Option<String>,
     /// Name or code contains.
     pub q: Option<String>,
+    /// At most this many rows.
+    pub limit: Option<i64>,
 }
 
 /// The stored lights of a period for the projects the actor may see, in key-project
@@ -252,11 +241,22 @@ pub async fn lights(
 ) -> Result<Vec<LightRow>> {
     actor.access.require(Permission::ProjectRead)?;
     let mut q = Sql::new(LIGHT);
+    where_lights(&mut q, actor, year, month, f);
+    q.push(" ORDER BY p.sort, p.id");
+    if let Some(n) = f.limit {
+        q.push(" LIMIT ").bind(n.max(0));
+    }
+    Ok(
+        on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?,
+    )
+}
+
+fn where_lights(q: &mut Sql, actor: &Actor, year: i32, month: u32, f: &LightFilter) {
     q.push(" WHERE l.year = ")
         .bind(i64::from(year))
         .push(" AND l.month = ")
         .bind(i64::from(month));
-    crate::project::and_scope(&mut q, &actor.access.scope(Permission::ProjectRead));
+    crate::project::and_scope(q, &actor.access.scope(Permission::ProjectRead));
     q.and_like(&["p.name", "p.code"], f.q.as_deref());
     if let Some(dc) = f.division_code.as_deref().filter(|s| !s.is_empty()) {
         q.push(" AND p.division_id IN (WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM division WHERE code = ")
@@ -272,9 +272,22 @@ pub async fn lights(
             q.push(" AND ").push(col).push(" = ").bind(v);
         }
     }
-    q.push(" ORDER BY p.sort, p.id");
+}
+
+/// How many lights of a period match a filter (its limit ignored), within the actor's
+/// scope.
+pub async fn count_lights(
+    db: &Db,
+    actor: &Actor,
+    year: i32,
+    month: u32,
+    f: &LightFilter,
+) -> Result<i64> {
+    actor.access.require(Permission::ProjectRead)?;
+    let mut q = Sql::new("SELECT COUNT(*) FROM light l JOIN project p ON p.id = l.project_id");
+    where_lights(&mut q, actor, year, month, f);
     Ok(
-        on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?,
+        on_db!(db, c => bind_vals!(sqlx::query_scalar(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_one(c).await)?,
     )
 }
 
@@ -397,103 +410,163 @@ pub struct Group {
     pub light: Light,
 }
 
-async fn rule_of(db: &Db, rows: &[LightRow]) -> Result<LightRule> {
-    match rows.iter().map(|r| r.rule_version).max() {
+async fn rule_of(db: &Db, version: Option<i64>) -> Result<LightRule> {
+    match version {
         Some(v) if v > 0 => rule_version(db, v).await,
         _ => Ok(current_rule(db).await?.1),
     }
 }
 
-/// Lights summed per child division of `parent` (default: the root's children), with
-/// the projects placed directly in `parent`, within the actor's scope.
+row_struct! {
+    /// Lights of a period summed by division, level, category and light.
+    #[derive(Debug, Clone)]
+    pub struct Agg {
+        pub division_id: i64,
+        pub level: String,
+        pub category: String,
+        pub light: String,
+        pub n: i64,
+        pub annual: Option<i64>,
+        pub cumulative: Option<i64>,
+        pub target: Option<i64>,
+        pub rule_version: Option<i64>,
+    }
+}
+
+/// The period's lights within the actor's scope, summed in the database: at most a few
+/// rows per division, however many projects there are.
+async fn aggregate(db: &Db, actor: &Actor, year: i32, month: u32) -> Result<Vec<Agg>> {
+    actor.access.require(Permission::ProjectRead)?;
+    // Projects without a plan (light none) carry no amounts into the sums.
+    let mut q = Sql::new(
+        "SELECT p.division_id, p.level, p.category, l.light, COUNT(*) AS n, \
+         CAST(SUM(CASE WHEN l.annual IS NULL THEN 0 ELSE l.annual END) AS BIGINT) AS annual, \
+         CAST(SUM(CASE WHEN l.annual IS NULL THEN 0 ELSE l.cumulative END) AS BIGINT) AS cumulative, \
+         CAST(SUM(CASE WHEN l.annual IS NULL THEN 0 ELSE l.target END) AS BIGINT) AS target, \
+         MAX(l.rule_version) AS rule_version \
+         FROM light l JOIN project p ON p.id = l.project_id WHERE l.year = ",
+    );
+    q.bind(i64::from(year))
+        .push(" AND l.month = ")
+        .bind(i64::from(month));
+    crate::project::and_scope(&mut q, &actor.access.scope(Permission::ProjectRead));
+    q.push(" GROUP BY p.division_id, p.level, p.category, l.light");
+    Ok(
+        on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?,
+    )
+}
+
+fn add(t: &mut Totals, a: &Agg) {
+    t.add_many(
+        a.n,
+        a.annual.unwrap_or(0),
+        a.cumulative.unwrap_or(0),
+        a.target.unwrap_or(0),
+        Light::parse(&a.light).unwrap_or(Light::None),
+    );
+}
+
+/// Lights summed per child division of `parent` (default: the root's children), and
+/// the projects placed directly in `parent` as one more group (if any), within the
+/// actor's scope.
 pub async fn division_groups(
     db: &Db,
     actor: &Actor,
     year: i32,
     month: u32,
     parent: Option<&str>,
-) -> Result<(Vec<Group>, Vec<LightRow>)> {
-    let rows = lights(db, actor, year, month, &LightFilter::default()).await?;
-    let rule = rule_of(db, &rows).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.project_id).collect();
-    let groups = group_of(db, &ids, parent).await?;
+) -> Result<(Vec<Group>, Option<Group>)> {
+    let aggs = aggregate(db, actor, year, month).await?;
+    let rule = rule_of(db, aggs.iter().filter_map(|a| a.rule_version).max()).await?;
     let nodes = tree(db).await?;
-    let parent_code = match parent.filter(|s| !s.is_empty()) {
-        Some(c) => Some(c.to_string()),
-        None => default_parent(&nodes)
-            .and_then(|id| nodes.iter().find(|n| n.id == id))
-            .map(|n| n.code.clone()),
+    let by_id: HashMap<i64, &DivisionNode> = nodes.iter().map(|n| (n.id, n)).collect();
+    let parent_id = match parent.filter(|s| !s.is_empty()) {
+        Some(code) => Some(
+            nodes
+                .iter()
+                .find(|n| n.code == code)
+                .map(|n| n.id)
+                .ok_or_else(|| StoreError::not_found("区划", "division", code))?,
+        ),
+        None => default_parent(&nodes),
     };
-    let mut out: Vec<Group> = Vec::new();
-    let mut direct = Vec::new();
-    for r in rows {
-        let Some((code, name)) = groups.get(&r.project_id) else {
-            continue;
-        };
-        if Some(code) == parent_code.as_ref() {
-            direct.push(r);
-            continue;
+    // The group of each division: the child of `parent_id` on its path (or the parent).
+    let mut cache: HashMap<i64, Option<i64>> = HashMap::new();
+    let mut group_of = |d: i64| -> Option<i64> {
+        if let Some(g) = cache.get(&d) {
+            return *g;
         }
-        let i = match out.iter().position(|g| &g.key == code) {
-            Some(i) => i,
-            None => {
-                let id = nodes.iter().find(|n| &n.code == code).map(|n| n.id);
-                out.push(Group {
-                    key: code.clone(),
-                    name: name.clone(),
-                    has_children: nodes.iter().any(|n| n.parent_id == id),
-                    totals: Totals::default(),
-                    light: Light::None,
-                });
-                out.len() - 1
+        let mut cur = d;
+        let mut found = None;
+        for _ in 0..32 {
+            let Some(n) = by_id.get(&cur) else { break };
+            if Some(n.id) == parent_id || n.parent_id == parent_id {
+                found = Some(n.id);
+                break;
             }
-        };
-        out[i].totals.add(
-            r.annual,
-            r.cumulative,
-            r.target,
-            Light::parse(&r.light).unwrap_or(Light::None),
-        );
+            match n.parent_id {
+                Some(p) => cur = p,
+                None => break,
+            }
+        }
+        cache.insert(d, found);
+        found
+    };
+    let mut totals: HashMap<i64, Totals> = HashMap::new();
+    for a in &aggs {
+        if let Some(g) = group_of(a.division_id) {
+            add(totals.entry(g).or_default(), a);
+        }
     }
-    for g in &mut out {
-        g.light = g.totals.light(&rule);
-    }
+    let group = |id: i64, t: Totals| {
+        let n = by_id.get(&id).expect("known division");
+        Group {
+            key: n.code.clone(),
+            name: n.name.clone(),
+            has_children: nodes.iter().any(|c| c.parent_id == Some(id)),
+            light: t.light(&rule),
+            totals: t,
+        }
+    };
+    let direct = parent_id
+        .and_then(|p| totals.remove(&p).map(|t| (p, t)))
+        .map(|(p, t)| group(p, t));
+    let mut out: Vec<Group> = totals.into_iter().map(|(id, t)| group(id, t)).collect();
     out.sort_by(|a, b| a.key.cmp(&b.key));
     Ok((out, direct))
 }
 
 /// Lights summed per division subtree for every division with projects in it, and per
-/// level and category, within the actor's scope: what `gongjian progress` prints.
+/// level and category, with every project, within the actor's scope: what
+/// `gongjian progress` prints.
 pub async fn rollup(db: &Db, actor: &Actor, year: i32, month: u32) -> Result<Rollup> {
+    let aggs = aggregate(db, actor, year, month).await?;
+    let version = aggs.iter().filter_map(|a| a.rule_version).max();
+    let rule = rule_of(db, version).await?;
     let projects = lights(db, actor, year, month, &LightFilter::default()).await?;
-    let rule = rule_of(db, &projects).await?;
     let nodes = tree(db).await?;
     let by_id: HashMap<i64, &DivisionNode> = nodes.iter().map(|n| (n.id, n)).collect();
-    let mut div: HashMap<i64, Totals> = HashMap::new();
+    let mut own: HashMap<i64, Totals> = HashMap::new();
     let mut level: HashMap<String, Totals> = HashMap::new();
     let mut category: HashMap<String, Totals> = HashMap::new();
-    for r in &projects {
-        let l = Light::parse(&r.light).unwrap_or(Light::None);
-        let mut d = Some(r.division_id);
+    for a in &aggs {
+        add(own.entry(a.division_id).or_default(), a);
+        add(level.entry(a.level.clone()).or_default(), a);
+        add(category.entry(a.category.clone()).or_default(), a);
+    }
+    // Each division's own figures count for it and every ancestor.
+    let mut div: HashMap<i64, Totals> = HashMap::new();
+    for (id, t) in &own {
+        let mut d = Some(*id);
         let mut guard = 0;
-        while let Some(id) = d {
-            div.entry(id)
-                .or_default()
-                .add(r.annual, r.cumulative, r.target, l);
-            d = by_id.get(&id).and_then(|n| n.parent_id);
+        while let Some(x) = d {
+            div.entry(x).or_default().merge(t);
+            d = by_id.get(&x).and_then(|n| n.parent_id);
             guard += 1;
             if guard > 32 {
                 break;
             }
         }
-        level
-            .entry(r.level.clone())
-            .or_default()
-            .add(r.annual, r.cumulative, r.target, l);
-        category
-            .entry(r.category.clone())
-            .or_default()
-            .add(r.annual, r.cumulative, r.target, l);
     }
     let mut divisions: Vec<Group> = div
         .into_iter()
@@ -524,12 +597,83 @@ pub async fn rollup(db: &Db, actor: &Actor, year: i32, month: u32) -> Result<Rol
         v
     };
     Ok(Rollup {
-        rule_version: projects.iter().map(|r| r.rule_version).max().unwrap_or(0),
+        rule_version: version.unwrap_or(0),
         rule_name: rule.name.clone(),
         projects,
         divisions,
         levels: group(level),
         categories: group(category),
+    })
+}
+
+/// A period's progress table for printing: the projects below a division (default the
+/// root) each with the section (child division) it falls in, that division's groups,
+/// and the rule the lights were made under.
+#[derive(Debug, Clone)]
+pub struct ProgressTable {
+    /// The rule of the lights (for group lights and the footer).
+    pub rule: LightRule,
+    /// Its version.
+    pub rule_version: i64,
+    /// (section name, project light) in key-project table order.
+    pub projects: Vec<(String, LightRow)>,
+    /// One group per child division, then the projects placed directly at the parent.
+    pub groups: Vec<Group>,
+}
+
+/// Builds the progress table of a period below `parent` (a division code).
+pub async fn progress_table(
+    db: &Db,
+    actor: &Actor,
+    year: i32,
+    month: u32,
+    parent: Option<&str>,
+) -> Result<ProgressTable> {
+    let (mut groups, direct) = division_groups(db, actor, year, month, parent).await?;
+    groups.extend(direct.map(|mut g| {
+        g.name = format!("{}本级", g.name);
+        g.has_children = false;
+        g
+    }));
+    let f = LightFilter {
+        division_code: parent.map(str::to_string),
+        ..Default::default()
+    };
+    let rows = lights(db, actor, year, month, &f).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.project_id).collect();
+    let sections = group_of(db, &ids, parent).await?;
+    let version = rows.iter().map(|r| r.rule_version).max();
+    let rule = rule_of(db, version).await?;
+    let rule_version = match version {
+        Some(v) => v,
+        None => current_rule(db).await?.0,
+    };
+    // Sections in the order of the groups (division code order, 本级 last); rows keep
+    // the key-project table order within a section (the sort is stable).
+    let order: HashMap<&str, (usize, &str)> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.key.as_str(), (i, g.name.as_str())))
+        .collect();
+    let mut keyed: Vec<(usize, String, LightRow)> = rows
+        .into_iter()
+        .map(|r| {
+            match sections
+                .get(&r.project_id)
+                .and_then(|(code, _)| order.get(code.as_str()))
+            {
+                Some((i, name)) => (*i, (*name).to_string(), r),
+                None => (usize::MAX, r.division_name.clone(), r),
+            }
+        })
+        .collect();
+    keyed.sort_by_key(|(i, _, _)| *i);
+    let projects = keyed.into_iter().map(|(_, s, r)| (s, r)).collect();
+    Ok(ProgressTable {
+        rule,
+        rule_version,
+        projects,
+        groups,
     })
 }
 

@@ -855,7 +855,8 @@ async fn copy_submit(State(st): State<AppState>, me: Me, p: Pairs) -> Result<Res
     Ok(Redirect::to(&format!("/projects?year={}&copied={n}", from + 1)).into_response())
 }
 
-fn download(x: ledger::Export) -> Response {
+/// A file as a download with its (Chinese) name.
+pub(crate) fn download(x: ledger::Export) -> Response {
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",
         percent_encode(&x.file_name)

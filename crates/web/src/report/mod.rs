@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/periods/{period}/close", post(close_submit))
         .route("/periods/{period}/deadline", post(deadline_submit))
         .route("/lights", get(lights_page))
+        .route("/lights/export", get(export_page))
         .route("/lights/{period}/{project}", get(why_page))
         .route("/admin/reporting", get(settings_page))
         .route("/admin/reporting/rule", post(rule_submit))
@@ -886,7 +887,80 @@ struct LightsPage {
     counts: [i64; 4],
     chart: String,
     computed: bool,
+    total: i64,
 }
+
+/// The period's progress table as a printable workbook, for the chosen division's
+/// subtree (all the caller may see when none).
+pub async fn progress_export(
+    db: &gongjian_store::Db,
+    actor: &gongjian_store::Actor,
+    year: i32,
+    month: u32,
+    division: Option<&str>,
+) -> gongjian_store::Result<crate::project::ledger::Export> {
+    use gongjian_office::progress_export::{self as px, DivisionTotal, ProgressRow};
+    let t = rs::progress_table(db, actor, year, month, division).await?;
+    let place = match division {
+        Some(code) => rs::ancestors(db, code)
+            .await?
+            .first()
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default(),
+        None => t
+            .groups
+            .first()
+            .and_then(|g| g.name.strip_suffix("本级"))
+            .map(str::to_string)
+            .unwrap_or_default(),
+    };
+    let title = format!("{place}{year}年1-{month}月重点项目投资完成情况及红黄绿灯");
+    let rows: Vec<ProgressRow> = t
+        .projects
+        .iter()
+        .map(|(section, r)| ProgressRow {
+            section: section.clone(),
+            code: r.code.clone().unwrap_or_default(),
+            name: r.name.clone(),
+            division_name: r.division_name.clone(),
+            annual: r.annual,
+            cumulative: r.cumulative,
+            target: r.target,
+            light: r.light.clone(),
+            why: r.why.clone(),
+        })
+        .collect();
+    let divisions: Vec<DivisionTotal> = t
+        .groups
+        .iter()
+        .map(|g| DivisionTotal {
+            name: g.name.clone(),
+            totals: g.totals,
+        })
+        .collect();
+    let rule = format!("{}（第 {} 版）", t.rule.name, t.rule_version);
+    let bytes = px::to_xlsx(&rows, &divisions, &title, &rule, |x| x.light(&t.rule))
+        .map_err(|e| StoreError::Config(format!("xlsx: {e}")))?;
+    Ok(crate::project::ledger::Export {
+        bytes,
+        content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        file_name: format!("{place}{year}年{month}月序时进度.xlsx"),
+    })
+}
+
+async fn export_page(
+    State(st): State<AppState>,
+    me: Me,
+    Query(q): Query<LightsQuery>,
+) -> Result<Response, AppError> {
+    let (y, m) = pick_period(&st, q.period.as_deref()).await?;
+    let division = q.division.as_deref().filter(|s| !s.is_empty());
+    let x = progress_export(&st.db, &me.actor, y, m, division).await?;
+    Ok(crate::project::download(x))
+}
+
+/// Most project rows the lights page lists at once.
+const PROJECT_ROWS: i64 = 500;
 
 async fn lights_page(
     State(st): State<AppState>,
@@ -897,13 +971,22 @@ async fn lights_page(
     let l = me.lang;
     let division = q.division.clone().unwrap_or_default();
     let parent = Some(division.as_str()).filter(|s| !s.is_empty());
-    let (groups, _direct) = rs::division_groups(&st.db, &me.actor, y, m, parent).await?;
-    // Projects: the subtree of the chosen division (all when none), optionally by light.
+    let (mut groups, direct) = rs::division_groups(&st.db, &me.actor, y, m, parent).await?;
+    // Projects placed in the division itself show as one more line (本级).
+    if let Some(mut d) = direct {
+        d.name = format!("{}{}", d.name, l.t("（本级）", " (itself)"));
+        d.has_children = false;
+        groups.push(d);
+    }
+    // Projects: the subtree of the chosen division (all when none), optionally by light,
+    // worst first; a page shows at most PROJECT_ROWS of them.
     let f = LightFilter {
         division_code: parent.map(str::to_string),
         light: q.light.clone().filter(|s| !s.is_empty()),
+        limit: Some(PROJECT_ROWS),
         ..Default::default()
     };
+    let total = rs::count_lights(&st.db, &me.actor, y, m, &f).await?;
     let rows = rs::lights(&st.db, &me.actor, y, m, &f).await?;
     let mut counts = [0i64; 4];
     for g in &groups {
@@ -911,7 +994,7 @@ async fn lights_page(
             *c += n;
         }
     }
-    let computed = !groups.is_empty() || !rows.is_empty();
+    let computed = !groups.is_empty() || total > 0;
     if groups.is_empty() {
         for r in &rows {
             let i = match Light::parse(&r.light) {
@@ -960,6 +1043,7 @@ async fn lights_page(
         counts,
         chart: chart.to_string(),
         computed,
+        total,
     };
     Ok(view::render(&page))
 }

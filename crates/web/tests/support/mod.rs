@@ -146,6 +146,24 @@ impl Client {
         }
     }
 
+    /// A GET whose body is a file: (status, content type, bytes).
+    pub async fn download(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (r.status(), ct, r.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn get(&self, path: &str) -> Resp {
         self.req(Method::GET, path, None).await
     }
