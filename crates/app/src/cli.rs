@@ -193,6 +193,23 @@ pub enum ImportWhat {
         #[arg(long)]
         json: bool,
     },
+    /// 导入某月各单位报送的月报表（xlsx/xls/csv），按项目代码（无代码按名称和所在地）匹配项目，导入即报送 / import a period's monthly reports; rows are matched by project code, else by name within the division, and submitted
+    Reports {
+        /// 文件路径 / file
+        file: std::path::PathBuf,
+        /// 报送期 YYYY-MM / period
+        #[arg(long)]
+        period: String,
+        /// 只检查不写入 / check only, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// 只导入没有错误的行（默认有任何错误则全部不写入）/ write the valid rows even if others have errors
+        #[arg(long)]
+        valid_only: bool,
+        /// 以 JSON 输出结果（默认即 JSON）/ print the report as JSON (the default)
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Export targets.
@@ -357,6 +374,47 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             println!("{}", serde_json::to_string_pretty(&r)?);
             let nothing_written_for_errors = !r.errors.is_empty() && !r.written;
             Ok(if nothing_written_for_errors {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Import {
+            what:
+                ImportWhat::Reports {
+                    file,
+                    period,
+                    dry_run,
+                    valid_only,
+                    json: _,
+                },
+        } => {
+            let db = open(&cli.db).await?;
+            let (y, m) = gongjian_store::report::parse_period(&period)?;
+            let bytes = std::fs::read(&file).map_err(|e| {
+                format!(
+                    "无法读取 {} / cannot read {}: {e}",
+                    file.display(),
+                    file.display()
+                )
+            })?;
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("reports.xlsx");
+            let r = gongjian_web::report::import::import_bytes(
+                &db,
+                &Actor::cli(),
+                name,
+                &bytes,
+                y,
+                m,
+                dry_run,
+                valid_only,
+            )
+            .await?;
+            println!("{}", serde_json::to_string_pretty(&r)?);
+            Ok(if !r.errors.is_empty() && !r.written {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS

@@ -497,3 +497,213 @@ async fn gen_is_deterministic_for_a_seed() {
     }
     assert_eq!(exports[0], exports[1]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_reports_previews_then_submits_and_exports_the_progress_table() {
+    let t = TestDb::empty("sqlite").await.unwrap();
+    let o = gongjian(
+        &t.url,
+        &[
+            "gen",
+            "--scale",
+            "city",
+            "--seed",
+            "3",
+            "--projects",
+            "60",
+            "--months",
+            "2",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The month after the newest period.
+    let list = stdout(&gongjian(&t.url, &["period", "list"], None));
+    let newest = list
+        .lines()
+        .next()
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_string();
+    let (y, m): (i32, u32) = (newest[..4].parse().unwrap(), newest[5..].parse().unwrap());
+    let period = if m == 12 {
+        format!("{}-01", y + 1)
+    } else {
+        format!("{y}-{:02}", m + 1)
+    };
+    let o = gongjian(&t.url, &["period", "open", &period], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let two: Vec<(String, String, String)> = on_db!(&t.db, c => sqlx::query_as("SELECT p.code, p.name, d.name FROM project p JOIN division d ON d.id = p.division_id WHERE p.stage IN ('preparation', 'construction') AND p.code IS NOT NULL ORDER BY p.id LIMIT 2").fetch_all(c).await).unwrap();
+    assert_eq!(two.len(), 2);
+
+    // A unit's sheet: title, unit row, two-row header, a section row, a total row, one
+    // project by code, one by name and division, one that does not exist.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write(0, 0, format!("{period} 重点项目进展情况"))
+        .unwrap();
+    ws.write(1, 0, "单位：万元").unwrap();
+    for (c, h) in [
+        "序号",
+        "项目名称",
+        "项目代码",
+        "所在地",
+        "投资完成",
+        "",
+        "形象进度",
+        "下步计划",
+        "备注",
+        "填报人",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write(2, c as u16, *h).unwrap();
+    }
+    ws.merge_range(2, 4, 2, 5, "投资完成", &rust_xlsxwriter::Format::new())
+        .unwrap();
+    ws.write(3, 4, "本月完成").unwrap();
+    ws.write(3, 5, "年度计划").unwrap();
+    ws.write(4, 0, "一、产业项目（3个）").unwrap();
+    let rows: [(&str, &str, &str, &str); 3] = [
+        (two[0].1.as_str(), two[0].0.as_str(), "", "12.5"),
+        (two[1].1.as_str(), "", two[1].2.as_str(), "8"),
+        ("不存在的项目", "", "", "3"),
+    ];
+    for (i, (name, code, div, amount)) in rows.iter().enumerate() {
+        let r = 5 + i as u32;
+        ws.write(r, 0, i as u32 + 1).unwrap();
+        ws.write(r, 1, *name).unwrap();
+        ws.write(r, 2, *code).unwrap();
+        ws.write(r, 3, *div).unwrap();
+        ws.write(r, 4, *amount).unwrap();
+        ws.write(r, 6, "主体结构施工").unwrap();
+        ws.write(r, 7, "完成主体封顶").unwrap();
+        ws.write(r, 8, "按进度推进").unwrap();
+    }
+    ws.write(8, 0, "合计").unwrap();
+    let path = temp_file("reports.xlsx", &wb.save_to_buffer().unwrap());
+    let file = path.to_str().unwrap();
+
+    // Preview: the bad row named by row and column; nothing written.
+    let o = gongjian(
+        &t.url,
+        &[
+            "import",
+            "reports",
+            file,
+            "--period",
+            &period,
+            "--dry-run",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "errors fail the run");
+    let v = json_of(&o);
+    assert_eq!(v["rows"], 3);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["errors"][0]["row"], 8);
+    assert_eq!(v["errors"][0]["column"], "项目名称（B）");
+    assert_eq!(
+        v["skipped_rows"].as_array().unwrap().len(),
+        2,
+        "section and total rows"
+    );
+    assert_eq!(
+        v["unmatched_columns"][0]["header"], "投资完成/年度计划",
+        "the merged group carried over: {v}"
+    );
+    assert_eq!(v["unmatched_columns"][1]["header"], "填报人", "{v}");
+    let stored = |t: &TestDb| {
+        let db = t.db.clone();
+        let (y, m) = (
+            period[..4].parse::<i64>().unwrap(),
+            period[5..].parse::<i64>().unwrap(),
+        );
+        async move {
+            let n: i64 = on_db!(&db, c => sqlx::query_scalar("SELECT COUNT(*) FROM report WHERE year = $1 AND month = $2 AND status = 'submitted'").bind(y).bind(m).fetch_one(c).await).unwrap();
+            n
+        }
+    };
+    assert_eq!(stored(&t).await, 0);
+
+    // Valid rows only: the two projects are submitted, 12.5 万元 stored in yuan.
+    let o = gongjian(
+        &t.url,
+        &[
+            "import",
+            "reports",
+            file,
+            "--period",
+            &period,
+            "--valid-only",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stdout(&o));
+    let v = json_of(&o);
+    assert_eq!(
+        (v["imported"].as_i64(), v["written"].as_bool()),
+        (Some(2), Some(true)),
+        "{v}"
+    );
+    assert_eq!(stored(&t).await, 2);
+    let amount: i64 = on_db!(&t.db, c => sqlx::query_scalar("SELECT r.month_amount FROM report r JOIN project p ON p.id = r.project_id WHERE p.code = $1 ORDER BY r.year DESC, r.month DESC LIMIT 1").bind(two[0].0.clone()).fetch_one(c).await).unwrap();
+    assert_eq!(amount, 125_000);
+    // Again: unchanged, nothing duplicated.
+    let v = json_of(&gongjian(
+        &t.url,
+        &[
+            "import",
+            "reports",
+            file,
+            "--period",
+            &period,
+            "--valid-only",
+        ],
+        None,
+    ));
+    assert_eq!(
+        (v["imported"].as_i64(), v["skipped"].as_i64()),
+        (Some(0), Some(3)),
+        "{v}"
+    );
+    assert_eq!(stored(&t).await, 2);
+
+    // The progress table of the period, lights coloured, read back.
+    assert!(
+        gongjian(&t.url, &["period", "lights", &period], None)
+            .status
+            .success()
+    );
+    let out = std::env::temp_dir().join(format!(
+        "progress-{}.xlsx",
+        &gongjian_store::random_token()[..8]
+    ));
+    let o = gongjian(
+        &t.url,
+        &[
+            "export",
+            "progress",
+            "--period",
+            &period,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = gongjian_office::table::read(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+    assert!(table.rows[0][0].contains("重点项目投资完成情况及红黄绿灯"));
+    assert_eq!(table.rows[3][4], "年度计划");
+    assert!(
+        table.rows.iter().any(
+            |r| r[1] == two[0].1 && ["红灯", "黄灯", "绿灯", "无计划"].contains(&r[9].as_str())
+        )
+    );
+    assert!(table.rows.iter().any(|r| r[0].starts_with("合计")));
+}

@@ -666,3 +666,133 @@ both_engines!(lights_explain_themselves_and_stay_with_their_period, |t| {
             .is_err()
     );
 });
+
+fn line(
+    row: usize,
+    code: Option<&str>,
+    name: &str,
+    division: Option<&str>,
+    amount: &str,
+) -> report::ImportLine {
+    report::ImportLine {
+        sheet: "11月".into(),
+        row,
+        code: code.map(Into::into),
+        name: name.into(),
+        division: division.map(Into::into),
+        input: form(amount, &format!("{name} 主体施工")),
+    }
+}
+
+both_engines!(imported_sheets_submit_all_or_nothing_or_valid_only, |t| {
+    city(&t.db).await;
+    let a = new_project(&t.db, &project_input("电池基地", "东城区", None, "1200")).await;
+    let b = new_project(&t.db, &project_input("西城学校", "西城区", None, "600")).await;
+    // Two projects of the same name in different districts: the division tells them apart.
+    let c = new_project(&t.db, &project_input("污水厂", "东城区", None, "600")).await;
+    new_project(&t.db, &project_input("污水厂", "西城区", None, "600")).await;
+    let code: String = on_db!(&t.db, c => sqlx::query_scalar("SELECT code FROM project WHERE id = $1").bind(a).fetch_one(c).await).unwrap_or_default();
+    open(&t.db, 11, "2026-12-08").await;
+    let office = user_actor(&t.db, "ban", "370100", "office").await;
+    let by_code = if code.is_empty() {
+        None
+    } else {
+        Some(code.as_str())
+    };
+    let good = vec![
+        line(5, by_code, "电池基地", None, "100"),
+        line(6, None, "西城学校", Some("西城区"), "50"),
+        line(7, None, "污水厂", Some("东城区"), "40"),
+    ];
+    let mut bad = good.clone();
+    bad.push(line(8, None, "不存在的项目", None, "10"));
+    bad.push(line(9, None, "污水厂", None, "10"));
+    bad.push(line(10, None, "西城学校", Some("西城区"), "10"));
+
+    // All or nothing: four refused lines, each with its row and reason; nothing written.
+    let out = report::import_lines(&t.db, &office, 2026, 11, &bad, false, false)
+        .await
+        .unwrap();
+    let rows: Vec<(usize, &str)> = out
+        .errors
+        .iter()
+        .map(|e| (e.row, e.field.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![(8, "name"), (9, "name"), (10, "name")],
+        "{:?}",
+        out.errors
+    );
+    assert!(
+        out.errors[1].message.contains("2 个名为“污水厂”"),
+        "{:?}",
+        out.errors[1]
+    );
+    assert!(
+        out.errors[2].message.contains("第 6 行"),
+        "{:?}",
+        out.errors[2]
+    );
+    assert!(!out.written);
+    assert_eq!(reports(&t.db).await, 0, "nothing half-written");
+
+    // A dry run of the good lines says what would happen and writes nothing.
+    let out = report::import_lines(&t.db, &office, 2026, 11, &good, true, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (out.imported, out.updated, out.errors.len(), out.written),
+        (3, 0, 0, false)
+    );
+    assert_eq!(reports(&t.db).await, 0);
+
+    // Valid-only writes the three good lines and reports the others.
+    let out = report::import_lines(&t.db, &office, 2026, 11, &bad, false, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (out.imported, out.skipped, out.errors.len(), out.written),
+        (3, 3, 3, true)
+    );
+    for pid in [a, b, c] {
+        let v = report::view(&t.db, &office, pid, 2026, 11).await.unwrap();
+        let r = v.report.expect("imported");
+        assert_eq!(r.status, "submitted");
+        assert!(r.progress_text.ends_with("主体施工"));
+    }
+    assert_eq!(reports(&t.db).await, 3);
+
+    // The same sheet again: unchanged, skipped, never duplicated. A changed figure on a
+    // submitted report is refused.
+    let out = report::import_lines(&t.db, &office, 2026, 11, &good, false, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (out.imported, out.updated, out.skipped, out.errors.len()),
+        (0, 0, 3, 0)
+    );
+    let changed = vec![line(5, None, "电池基地", Some("东城区"), "999")];
+    let out = report::import_lines(&t.db, &office, 2026, 11, &changed, false, false)
+        .await
+        .unwrap();
+    assert_eq!(out.errors.len(), 1);
+    assert!(out.errors[0].message.contains("已报送"), "{:?}", out.errors);
+    assert_eq!(reports(&t.db).await, 3);
+
+    // A unit outside the project's scope cannot import for it.
+    let company = user_actor(&t.db, "qy", "xny", "project_unit").await;
+    let out = report::import_lines(
+        &t.db,
+        &company,
+        2026,
+        11,
+        &[line(5, None, "污水厂", Some("西城区"), "1")],
+        false,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    assert!(out.errors[0].message.contains("无权"), "{:?}", out.errors);
+});

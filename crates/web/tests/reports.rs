@@ -360,6 +360,58 @@ async fn a_unit_reports_with_a_photo_and_the_office_sees_it() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = west.get("/notices").await;
     assert!(r.text.contains("2026-10 月报"), "{}", r.text);
+
+    // A district imports its units' sheet for November: preview, then confirm.
+    let r = office
+        .form(
+            "/periods",
+            &[("_csrf", &office.csrf), ("period", "2026-11")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = west.get("/reports/import?period=2026-11").await;
+    assert!(r.text.contains("name=\"period\""), "{}", r.text);
+    let sheet = "项目名称,所在地,本月完成投资（万元）,形象进度,下步计划,说明\n西城学校,西城区,30,基础施工,主体施工,按计划推进\n电池基地,东城区,10,主体,封顶,无\n";
+    let form = reqwest::multipart::Form::new()
+        .text("period", "2026-11".to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(sheet.as_bytes().to_vec()).file_name("十一月.csv"),
+        );
+    let r = multipart(&west, "/reports/import", form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The eastern project is outside the western district's scope: named, not written.
+    assert!(r.text.contains("无权填报"), "{}", r.text);
+    let upload: String = r
+        .text
+        .split("action=\"/reports/import/")
+        .nth(1)
+        .and_then(|x| x.split('"').next())
+        .expect("confirm form")
+        .to_string();
+    let r = west
+        .form(
+            &format!("/reports/import/{upload}"),
+            &[
+                ("_csrf", &west.csrf),
+                ("period", "2026-11"),
+                ("mode", "valid_only"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("data-k=\"imported\">1<"), "{}", r.text);
+    let j = west
+        .get(&format!("/api/v1/reports/{west_pid}/2026-11"))
+        .await
+        .json();
+    assert_eq!(j["status"], "submitted", "{j}");
+    assert_eq!(j["month_amount_wan"], "30.00", "{j}");
+    let j = office
+        .get(&format!("/api/v1/reports/{pid}/2026-11"))
+        .await
+        .json();
+    assert!(j["status"].is_null(), "not imported: {j}");
 }
 
 #[tokio::test]

@@ -9,9 +9,11 @@
 //! that matches nothing is reported.
 
 mod columns;
+mod reports;
 mod sheets;
 
 pub use columns::{FIELDS, Field, Synonyms, column_letter, field_ids};
+pub use reports::{ReportLine, ReportSheets, read_reports};
 pub use sheets::{Cell, Sheet, read_sheets};
 
 use crate::table::CellError;

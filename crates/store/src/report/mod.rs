@@ -6,9 +6,11 @@
 //! owner unit). Figures count towards progress once submitted; drafts and returned
 //! reports do not.
 
+mod import;
 mod lights;
 mod write;
 
+pub use import::*;
 pub use lights::*;
 pub use write::*;
 

@@ -167,7 +167,12 @@ fn invalid(errs: Vec<DomainError>) -> StoreError {
     StoreError::Invalid(errs.into_iter().next().expect("at least one error"))
 }
 
-async fn report_tx(tx: &mut Tx, project_id: i64, year: i32, month: u32) -> Result<Option<Report>> {
+pub(super) async fn report_tx(
+    tx: &mut Tx,
+    project_id: i64,
+    year: i32,
+    month: u32,
+) -> Result<Option<Report>> {
     let mut sql = format!("{REPORT} WHERE project_id = $1 AND year = $2 AND month = $3");
     if matches!(tx, Tx::Postgres(_)) {
         sql.push_str(" FOR UPDATE");

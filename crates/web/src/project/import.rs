@@ -3,15 +3,20 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// The import page of ledgers (`kind` projects) and of monthly reports (`kind`
+/// reports, with its period): upload, preview, result.
 #[derive(Template)]
 #[template(path = "project_import.html")]
-struct ImportPage {
-    c: Chrome,
-    report: Option<ImportReport>,
-    upload: Option<i64>,
-    file_name: String,
-    done: bool,
-    error: Option<String>,
+pub(crate) struct ImportPage {
+    pub c: Chrome,
+    pub kind: &'static str,
+    pub period: String,
+    pub periods: Vec<String>,
+    pub report: Option<ImportReport>,
+    pub upload: Option<i64>,
+    pub file_name: String,
+    pub done: bool,
+    pub error: Option<String>,
 }
 
 pub(super) async fn import_page(me: Me) -> Result<Response, AppError> {
@@ -25,6 +30,9 @@ pub(super) async fn import_page(me: Me) -> Result<Response, AppError> {
             "projects",
             me.lang.t("导入项目台账", "Import a ledger").into(),
         ),
+        kind: "projects",
+        period: String::new(),
+        periods: Vec::new(),
         report: None,
         upload: None,
         file_name: String::new(),
@@ -74,6 +82,9 @@ pub(super) async fn import_upload(
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let page = ImportPage {
             c,
+            kind: "projects",
+            period: String::new(),
+            periods: Vec::new(),
             report: None,
             upload: None,
             file_name: String::new(),
@@ -105,6 +116,9 @@ pub(super) async fn import_upload(
     .await?)?;
     Ok(view::render(&ImportPage {
         c,
+        kind: "projects",
+        period: String::new(),
+        periods: Vec::new(),
         report: Some(report),
         upload: Some(upload),
         file_name: name,
@@ -139,6 +153,9 @@ pub(super) async fn import_confirm(
     );
     Ok(view::render(&ImportPage {
         c,
+        kind: "projects",
+        period: String::new(),
+        periods: Vec::new(),
         report: Some(report),
         upload: None,
         file_name: name,

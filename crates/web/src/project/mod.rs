@@ -2,7 +2,7 @@
 //! ledger import with preview, exports, column synonyms, and the JSON API.
 
 pub mod api;
-mod import;
+pub(crate) mod import;
 pub mod ledger;
 
 use api::*;

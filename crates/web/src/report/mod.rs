@@ -4,6 +4,7 @@
 //! settings, and the in-app inbox.
 
 pub mod api;
+pub mod import;
 
 use crate::i18n::Lang;
 use crate::session::Me;
@@ -34,6 +35,15 @@ pub const MAX_FORM: usize = rs::MAX_PHOTOS * rs::MAX_PHOTO_BYTES + 256 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/reports", get(list_page))
+        .route(
+            "/reports/import",
+            get(import::import_page)
+                .post(import::import_upload)
+                .layer(DefaultBodyLimit::max(
+                    crate::project::MAX_UPLOAD + 64 * 1024,
+                )),
+        )
+        .route("/reports/import/{upload}", post(import::import_confirm))
         .route(
             "/reports/{project}/{period}",
             get(report_page)
