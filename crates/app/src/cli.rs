@@ -65,6 +65,12 @@ pub enum Command {
         #[command(subcommand)]
         action: PeriodAction,
     },
+    /// 调度会：列出、导出汇报材料（docx）和议定事项清单（xlsx）/ scheduling meetings: list, briefing, commitments
+    Meeting {
+        /// 操作 / action
+        #[command(subcommand)]
+        action: MeetingAction,
+    },
     /// 序时进度与红黄绿灯 / time-proportional progress and warning lights of a period
     Progress {
         /// 报送期 YYYY-MM / period
@@ -163,6 +169,29 @@ pub enum PeriodAction {
     },
     /// 列出报送期 / list periods
     List,
+}
+
+/// Meeting actions.
+#[derive(Subcommand, Debug)]
+pub enum MeetingAction {
+    /// 列出调度会 / list meetings
+    List,
+    /// 导出会前汇报材料（Word）/ write the briefing (.docx)
+    Briefing {
+        /// 调度会编号 / meeting id
+        id: i64,
+        /// 输出文件 / output file
+        #[arg(long)]
+        out: String,
+    },
+    /// 导出议定事项清单（Excel）/ write the commitments (.xlsx)
+    Commitments {
+        /// 调度会编号 / meeting id
+        id: i64,
+        /// 输出文件 / output file
+        #[arg(long)]
+        out: String,
+    },
 }
 
 /// Import targets.
@@ -479,6 +508,39 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Period { action } => crate::report::period(&cli.db, action).await,
+        Command::Meeting { action } => {
+            let db = open(&cli.db).await?;
+            let a = Actor::cli();
+            let (x, out) = match action {
+                MeetingAction::List => {
+                    for (m, n) in gongjian_store::meeting::list(&db, &a).await? {
+                        println!(
+                            "{}\t{}\t{}\t{n}\t{}",
+                            m.id,
+                            m.period(),
+                            m.title,
+                            m.status_zh()
+                        );
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+                MeetingAction::Briefing { id, out } => (
+                    gongjian_web::meeting::briefing_docx(&db, &a, id).await?,
+                    out,
+                ),
+                MeetingAction::Commitments { id, out } => (
+                    gongjian_web::meeting::commitments_xlsx(&db, &a, id).await?,
+                    out,
+                ),
+            };
+            std::fs::write(&out, &x.bytes)
+                .map_err(|e| format!("无法写入 {out} / cannot write {out}: {e}"))?;
+            eprintln!(
+                "已导出到 {out}（{} 字节）/ exported to {out}",
+                x.bytes.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Progress {
             period,
             json,

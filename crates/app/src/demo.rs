@@ -250,5 +250,61 @@ async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
     // This year's reports so far: earlier months locked and closed, last month open.
     let (y, m) = crate::report::last_month();
     crate::synth::reports(db, a, 2026, &crate::synth::months_back(y, m, m as usize)).await?;
+    if m > 1 {
+        meeting(db, a, y, m - 1).await?;
+    }
     Ok(())
+}
+
+/// Last closed month's scheduling meeting: red and yellow projects, two answers and
+/// three decisions with owners and deadlines.
+async fn meeting(db: &Db, a: &Actor, year: i32, month: u32) -> Result<()> {
+    use gongjian_store::meeting::{self as mt, MeetingInput};
+    let mut tx = db.begin().await?;
+    let m = mt::create(
+        &mut tx,
+        a,
+        &MeetingInput {
+            year,
+            month,
+            held_on: gongjian_domain::progress::month_end(year, month)
+                .succ_opt()
+                .and_then(|d| d.checked_add_days(chrono::Days::new(9)))
+                .map(|d| d.to_string()),
+            place: Some("市政府第一会议室".into()),
+            filter: Some("red_yellow".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let (_, items, _) = mt::get(db, a, m.id).await?;
+    let due = |days: u64| (chrono::Local::now().date_naive() + chrono::Days::new(days)).to_string();
+    let mut tx = db.begin().await?;
+    for (i, (answer, decision, owner, days)) in [
+        (
+            "市住建局：已协调施工许可，本月内办结。",
+            "督促施工单位增加作业面，确保下月追上序时进度",
+            "zjj",
+            30,
+        ),
+        (
+            "市自然资源局：用地报批材料已上报省厅。",
+            "协调省厅加快用地审批",
+            "zrzyj",
+            45,
+        ),
+        ("", "项目单位制定赶工计划报重点项目办", "zdxmb", 15),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let Some(item) = items.get(i) else { break };
+        if !answer.is_empty() {
+            mt::set_answer(&mut tx, a, m.id, item.id, answer).await?;
+        }
+        mt::add_decision(&mut tx, a, m.id, item.id, decision, owner, &due(*days)).await?;
+    }
+    mt::mark_held(&mut tx, a, m.id, None).await?;
+    tx.commit().await
 }

@@ -436,6 +436,46 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
         "the demo has green, yellow and red projects: {spread}"
     );
     d.screenshot("lights.png").await;
+    // Last month's scheduling meeting: the agenda in table order with decisions.
+    d.go(&format!("{base}/meetings")).await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('#meetings tbody a').length > 0")
+            .await,
+        "the demo has a meeting"
+    );
+    d.click("#meetings tbody a").await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('.agenda-item').length > 0 && document.querySelectorAll('.decisions li[data-decision]').length >= 2")
+            .await,
+        "the agenda lists projects and decisions"
+    );
+    let lights = d
+        .js("return [...document.querySelectorAll('.agenda-item')].every(e => ['red','yellow'].includes(e.dataset.light))")
+        .await;
+    assert_eq!(lights, json!(true), "only red and yellow projects");
+    d.screenshot("meeting.png").await;
+    // The same meeting from the command line: listed, briefing and commitments written.
+    let cli = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_gongjian"))
+            .args(["--db", &db_url])
+            .args(args)
+            .env_remove("GONGJIAN_DB")
+            .output()
+            .unwrap()
+    };
+    let list = cli(&["meeting", "list"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    let id = list.split('\t').next().unwrap().trim().to_string();
+    assert!(list.contains("重点项目调度会"), "{list}");
+    for (what, file) in [
+        ("briefing", "briefing.docx"),
+        ("commitments", "commitments.xlsx"),
+    ] {
+        let out = dir.join(file);
+        let o = cli(&["meeting", what, &id, "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(std::fs::read(&out).unwrap().starts_with(b"PK"), "{file}");
+    }
     let _ = http.delete(format!("{wd}/session/{sid}")).send().await;
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -163,11 +163,16 @@ pub fn to_csv(rows: &[ExportRow], year: i64) -> Vec<u8> {
 
 const CN: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 
-/// 一, 二, … 十九: section numbers of printed tables.
-pub(crate) fn cn_number(n: usize) -> String {
+/// 一, 二, … 九十九: section numbers of printed tables and documents (digits beyond).
+pub fn cn_number(n: usize) -> String {
     match n {
         1..=10 => CN[n - 1].to_string(),
         11..=19 => format!("十{}", CN[n - 11]),
+        20..=99 => {
+            let (t, u) = (n / 10, n % 10);
+            let unit = if u == 0 { "" } else { CN[u - 1] };
+            format!("{}十{unit}", CN[t - 1])
+        }
         _ => n.to_string(),
     }
 }
@@ -361,6 +366,9 @@ mod tests {
         assert_eq!(cn_number(1), "一");
         assert_eq!(cn_number(10), "十");
         assert_eq!(cn_number(12), "十二");
+        assert_eq!(cn_number(20), "二十");
+        assert_eq!(cn_number(63), "六十三");
+        assert_eq!(cn_number(100), "100");
     }
 
     #[test]

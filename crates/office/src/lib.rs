@@ -3,10 +3,12 @@
 //! workbooks leaders expect.
 
 pub mod division;
+pub mod docx;
 pub mod ledger;
 pub mod ledger_export;
 pub mod photo;
 pub mod progress_export;
 pub mod table;
+pub mod table_export;
 
 pub use table::{CellError, Table};

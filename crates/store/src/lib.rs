@@ -12,6 +12,7 @@ pub mod auth;
 pub mod division;
 pub mod error;
 pub mod leader;
+pub mod meeting;
 pub mod migrate;
 pub mod project;
 pub mod report;

@@ -22,6 +22,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0003_reports.sql"),
         include_str!("../../../migrations/postgres/0003_reports.sql"),
     ),
+    (
+        4,
+        "meetings",
+        include_str!("../../../migrations/sqlite/0004_meetings.sql"),
+        include_str!("../../../migrations/postgres/0004_meetings.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.

@@ -796,3 +796,171 @@ both_engines!(imported_sheets_submit_all_or_nothing_or_valid_only, |t| {
     assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
     assert!(out.errors[0].message.contains("无权"), "{:?}", out.errors);
 });
+
+both_engines!(
+    a_meeting_goes_through_red_and_yellow_projects_and_keeps_decisions,
+    |t| {
+        use gongjian_store::meeting::{self, MeetingInput};
+        city(&t.db).await;
+        let a = Actor::cli();
+        let on_track = new_project(&t.db, &project_input("按期项目", "东城区", None, "1200")).await;
+        let behind = new_project(&t.db, &project_input("滞后项目", "东城区", None, "1200")).await;
+        let far = new_project(&t.db, &project_input("严重滞后", "西城区", None, "1200")).await;
+        open(&t.db, 10, "2099-11-06").await;
+        for (pid, amount) in [(on_track, "1000"), (behind, "850"), (far, "600")] {
+            let mut f = form(amount, "施工中");
+            f.problems = Some(format!("{amount} 项目用地未落实"));
+            save(&t.db, &a, pid, 10, &f, vec![], Action::Submit)
+                .await
+                .unwrap();
+        }
+        report::recompute(&t.db, &a, 2026, 10).await.unwrap();
+        let office = user_actor(&t.db, "ban", "370100", "office").await;
+        let create = |filter: &str| MeetingInput {
+            year: 2026,
+            month: 10,
+            held_on: Some("2026-11-10".into()),
+            filter: Some(filter.into()),
+            ..Default::default()
+        };
+        let mut tx = t.db.begin().await.unwrap();
+        let m = meeting::create(&mut tx, &office, &create("red_yellow"))
+            .await
+            .unwrap();
+        let only_red = meeting::create(&mut tx, &office, &create("red"))
+            .await
+            .unwrap();
+        let all = meeting::create(&mut tx, &office, &create("all"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(m.title, "2026年10月重点项目调度会");
+        let (_, items, _) = meeting::get(&t.db, &office, m.id).await.unwrap();
+        let ids: Vec<(i64, &str)> = items
+            .iter()
+            .map(|i| (i.project_id, i.light.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![(behind, "yellow"), (far, "red")],
+            "table order, red and yellow"
+        );
+        assert_eq!(items[1].problems.as_deref(), Some("600 项目用地未落实"));
+        assert!(
+            items[1].why.as_deref().unwrap().contains("红灯"),
+            "{:?}",
+            items[1].why
+        );
+        assert_eq!(
+            meeting::get(&t.db, &office, only_red.id)
+                .await
+                .unwrap()
+                .1
+                .len(),
+            1
+        );
+        assert_eq!(
+            meeting::get(&t.db, &office, all.id).await.unwrap().1.len(),
+            3
+        );
+
+        // No lights for the month yet: refused with the way out.
+        open(&t.db, 11, "2099-12-08").await;
+        let district = user_actor(&t.db, "dc", "370102", "division").await;
+        let mut tx = t.db.begin().await.unwrap();
+        let e = meeting::create(
+            &mut tx,
+            &office,
+            &MeetingInput {
+                month: 11,
+                ..create("all")
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(e.to_string().contains("重算红黄绿灯"), "{e}");
+        // Only the office (report.admin) builds agendas.
+        assert!(matches!(
+            meeting::create(&mut tx, &district, &create("all")).await,
+            Err(StoreError::Denied(_))
+        ));
+        drop(tx);
+
+        // Decisions: what, who, by when; each part checked.
+        let item = items[1].id;
+        let mut tx = t.db.begin().await.unwrap();
+        for (text, owner, deadline, field) in [
+            ("", "370102", "2099-01-31", "text"),
+            ("协调用地", "nope", "2099-01-31", "owner"),
+            ("协调用地", "370102", "", "deadline"),
+            ("协调用地", "370102", "2020-01-01", "deadline"),
+        ] {
+            match meeting::add_decision(&mut tx, &office, m.id, item, text, owner, deadline).await {
+                Err(StoreError::Invalid(e)) => {
+                    assert_eq!(e.field, field, "{text}/{owner}/{deadline}")
+                }
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        let d1 = meeting::add_decision(
+            &mut tx,
+            &office,
+            m.id,
+            item,
+            "协调解决项目用地",
+            "370102",
+            "2099-03-31",
+        )
+        .await
+        .unwrap();
+        meeting::add_decision(
+            &mut tx,
+            &office,
+            m.id,
+            items[0].id,
+            "加快施工进度",
+            "370102",
+            "2099-02-28",
+        )
+        .await
+        .unwrap();
+        meeting::set_answer(
+            &mut tx,
+            &office,
+            m.id,
+            item,
+            "自然资源局：12 月底前完成供地",
+        )
+        .await
+        .unwrap();
+        // An item of another meeting is not this meeting's.
+        assert!(
+            meeting::set_answer(&mut tx, &office, only_red.id, items[0].id, "x")
+                .await
+                .is_err()
+        );
+        meeting::set_decision_done(&mut tx, &office, m.id, d1, true)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let (_, ds) = meeting::commitments(&t.db, &office, m.id).await.unwrap();
+        let got: Vec<(&str, &str)> = ds
+            .iter()
+            .map(|d| (d.text.as_str(), d.status.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("加快施工进度", "open"), ("协调解决项目用地", "done")],
+            "by deadline"
+        );
+        let (_, items, _) = meeting::get(&t.db, &office, m.id).await.unwrap();
+        assert_eq!(items[1].answer, "自然资源局：12 月底前完成供地");
+        // A district sees the items in its scope only.
+        let (_, mine, ds) = meeting::get(&t.db, &district, m.id).await.unwrap();
+        assert_eq!(
+            mine.iter().map(|i| i.project_id).collect::<Vec<_>>(),
+            vec![behind]
+        );
+        assert_eq!(ds.len(), 1);
+    }
+);

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod error;
 pub mod home;
 pub mod i18n;
+pub mod meeting;
 pub mod middleware;
 pub mod openapi;
 pub mod ops;
@@ -80,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .merge(org::router())
         .merge(project::router())
         .merge(report::router())
+        .merge(meeting::router())
         .merge(admin::router())
         .merge(audit::router())
         .merge(account::router())

@@ -43,7 +43,7 @@ pub struct Chrome {
     pub admin: Vec<NavItem>,
 }
 
-const MODULES: [NavItem; 10] = [
+const MODULES: [NavItem; 11] = [
     NavItem {
         zh: "首页",
         en: "Home",
@@ -67,6 +67,12 @@ const MODULES: [NavItem; 10] = [
         en: "Warning lights",
         href: Some("/lights"),
         key: "lights",
+    },
+    NavItem {
+        zh: "调度会",
+        en: "Scheduling meetings",
+        href: Some("/meetings"),
+        key: "meetings",
     },
     NavItem {
         zh: "问题清单",

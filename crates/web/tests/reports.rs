@@ -412,6 +412,112 @@ async fn a_unit_reports_with_a_photo_and_the_office_sees_it() {
         .await
         .json();
     assert!(j["status"].is_null(), "not imported: {j}");
+
+    // The October scheduling meeting: red and yellow projects, a decision, the briefing
+    // and the commitments.
+    let r = east
+        .form("/meetings", &[("_csrf", &east.csrf), ("period", "2026-10")])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "districts do not build agendas"
+    );
+    let r = office
+        .form(
+            "/meetings",
+            &[
+                ("_csrf", &office.csrf),
+                ("period", "2026-10"),
+                ("held_on", "2026-11-12"),
+                ("place", "市政府 3 楼会议室"),
+                ("filter", "red_yellow"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let at = r.headers["location"].to_str().unwrap().to_string();
+    let r = office.get(&at).await;
+    assert!(
+        r.text
+            .contains(&format!("data-project=\"{pid}\" data-light=\"red\"")),
+        "{}",
+        r.text
+    );
+    let item: String = r
+        .text
+        .split("/items/")
+        .nth(1)
+        .and_then(|x| x.split('/').next())
+        .unwrap()
+        .to_string();
+    let r = office
+        .form(
+            &format!("{at}/items/{item}/decisions"),
+            &[
+                ("_csrf", &office.csrf),
+                ("text", "协调解决用地"),
+                ("owner", ""),
+                ("deadline", "2099-01-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("不存在，请从列表中选择"), "{}", r.text);
+    let r = office
+        .form(
+            &format!("{at}/items/{item}/decisions"),
+            &[
+                ("_csrf", &office.csrf),
+                ("text", "协调解决用地"),
+                ("owner", "dc-zjj"),
+                ("deadline", "2099-01-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let (status, ct, docx) = office.download(&format!("{at}/briefing.docx")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.contains("wordprocessingml"), "{ct}");
+    let doc = {
+        use std::io::Read;
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+        let mut s = String::new();
+        z.by_name("word/document.xml")
+            .unwrap()
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    for want in [
+        "2026年10月重点项目调度会材料",
+        "（一）电池基地【红灯】",
+        "协调解决用地（责任单位：东城区住建局，完成时限：2099-01-31）",
+        "本月完成 120.50 万元",
+    ] {
+        assert!(doc.contains(want), "{want} not in the briefing");
+    }
+    let (_, _, xlsx) = office.download(&format!("{at}/commitments.xlsx")).await;
+    let path = std::env::temp_dir().join(format!("commitments-{pid}-{}.xlsx", std::process::id()));
+    std::fs::write(&path, &xlsx).unwrap();
+    let t = gongjian_office::table::read(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let row = t
+        .rows
+        .iter()
+        .find(|r| r.contains(&"协调解决用地".to_string()))
+        .expect("decision listed");
+    assert!(
+        row.contains(&"东城区住建局".to_string()) && row.contains(&"2099-01-31".to_string()),
+        "{row:?}"
+    );
+    // The western district sees the meeting but not the eastern project.
+    let r = west.get(&at).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        !r.text.contains(&format!("data-project=\"{pid}\"")),
+        "scope"
+    );
 }
 
 #[tokio::test]
