@@ -30,40 +30,65 @@ pub async fn recompute(db: &Db, actor: &Actor, year: i32, month: u32) -> Result<
     Ok(s)
 }
 
-row_struct! {
-    /// What a light is computed from, one row per lit project.
-    pub struct Basis {
-        pub id: i64,
-        pub started: bool,
-        pub start_date: Option<NaiveDate>,
-        pub start_node: Option<NaiveDate>,
-        pub annual: Option<i64>,
-        pub m1: Option<i64>,
-        pub m2: Option<i64>,
-        pub m3: Option<i64>,
-        pub m4: Option<i64>,
-        pub m5: Option<i64>,
-        pub m6: Option<i64>,
-        pub m7: Option<i64>,
-        pub m8: Option<i64>,
-        pub m9: Option<i64>,
-        pub m10: Option<i64>,
-        pub m11: Option<i64>,
-        pub m12: Option<i64>,
-        pub done: Option<i64>,
-    }
+/// What a light is computed from, one per lit project.
+struct Basis {
+    id: i64,
+    started: bool,
+    start_date: Option<NaiveDate>,
+    start_node: Option<NaiveDate>,
+    annual: Option<i64>,
+    months: [Option<i64>; 12],
+    done: Option<i64>,
 }
 
 /// Lit: the projects that report (in preparation or under construction), and any other
 /// project with a counted report this year (e.g. completed since); with this year's
 /// plan, the sum of counted reports up to the month, and the first start node's date.
+/// `{row}` is the engine's JSON array constructor: the rows come back as one JSON
+/// array, because tens of thousands of rows one by one cost more than the query.
 const BASIS: &str = "SELECT p.id, p.started, p.start_date, \
     (SELECT m.planned_date FROM milestone m WHERE m.project_id = p.id AND m.planned_date IS NOT NULL AND m.name LIKE '%开工%' ORDER BY m.seq LIMIT 1) AS start_node, \
     pl.annual, pl.m1, pl.m2, pl.m3, pl.m4, pl.m5, pl.m6, pl.m7, pl.m8, pl.m9, pl.m10, pl.m11, pl.m12, s.done \
     FROM project p LEFT JOIN project_plan pl ON pl.project_id = p.id AND pl.year = $1 \
     LEFT JOIN (SELECT project_id, CAST(SUM(month_amount) AS BIGINT) AS done FROM report WHERE year = $1 AND month <= $2 \
       AND status IN ('submitted', 'approved', 'locked') GROUP BY project_id) s ON s.project_id = p.id \
-    WHERE p.active = TRUE AND (p.stage IN ('preparation', 'construction') OR s.project_id IS NOT NULL) ORDER BY p.id";
+    WHERE p.active = TRUE AND (p.stage IN ('preparation', 'construction') OR s.project_id IS NOT NULL)";
+
+/// Runs `select` (whose columns are listed in `cols`) and returns its rows as JSON
+/// arrays, aggregated by the database into one value.
+async fn json_rows(
+    tx: &mut Tx,
+    select: &str,
+    cols: &[&str],
+    binds: &[Val],
+) -> Result<Vec<Vec<serde_json::Value>>> {
+    let list = cols.join(", ");
+    let sql = match tx {
+        Tx::Sqlite(_) => format!("SELECT json_group_array(json_array({list})) FROM ({select}) q"),
+        Tx::Postgres(_) => {
+            format!(
+                "SELECT COALESCE(json_agg(json_build_array({list})), '[]')::text FROM ({select}) q"
+            )
+        }
+    };
+    let text: Option<String> = on_tx!(tx, c => bind_vals!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), binds.iter().cloned()).fetch_one(c).await)?;
+    serde_json::from_str(text.as_deref().unwrap_or("[]"))
+        .map_err(|e| StoreError::Config(format!("aggregated rows: {e}")))
+}
+
+fn j_i64(v: &serde_json::Value) -> Option<i64> {
+    v.as_i64()
+}
+
+fn j_date(v: &serde_json::Value) -> Option<NaiveDate> {
+    v.as_str()
+        .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
+}
+
+fn j_bool(v: &serde_json::Value) -> bool {
+    v.as_bool()
+        .unwrap_or_else(|| v.as_i64().is_some_and(|n| n != 0))
+}
 
 /// Recomputes every light of an open period inside `tx`.
 pub async fn recompute_tx(
@@ -89,14 +114,68 @@ pub async fn recompute_tx(
     let (version, rule) = current_rule_tx(tx).await?;
     let y = i64::from(year);
     let asof = pg::month_end(year, month);
-    let basis: Vec<Basis> =
-        on_tx!(tx, c => sqlx::query_as(BASIS).bind(y).bind(i64::from(month)).fetch_all(c).await)?;
+    let cols = [
+        "id",
+        "started",
+        "start_date",
+        "start_node",
+        "annual",
+        "m1",
+        "m2",
+        "m3",
+        "m4",
+        "m5",
+        "m6",
+        "m7",
+        "m8",
+        "m9",
+        "m10",
+        "m11",
+        "m12",
+        "done",
+    ];
+    let mut basis: Vec<Basis> = json_rows(tx, BASIS, &cols, &[Val::I(y), Val::I(i64::from(month))])
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let mut months = [None; 12];
+            for (k, m) in months.iter_mut().enumerate() {
+                *m = r.get(5 + k).and_then(j_i64);
+            }
+            Some(Basis {
+                id: r.first().and_then(j_i64)?,
+                started: r.get(1).is_some_and(j_bool),
+                start_date: r.get(2).and_then(j_date),
+                start_node: r.get(3).and_then(j_date),
+                annual: r.get(4).and_then(j_i64),
+                months,
+                done: r.get(17).and_then(j_i64),
+            })
+        })
+        .collect();
+    basis.sort_by_key(|b| b.id);
     // Only the nodes that can matter: not done and due by the end of the month.
-    let nodes: Vec<(i64, String, Option<NaiveDate>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT project_id, name, planned_date FROM milestone WHERE actual_date IS NULL AND planned_date <= $1 ORDER BY project_id, seq")
-        .bind(asof).fetch_all(c).await)?;
+    let nodes = json_rows(
+        tx,
+        "SELECT project_id, name, planned_date, seq FROM milestone WHERE actual_date IS NULL AND planned_date <= $1",
+        &["project_id", "name", "planned_date", "seq"],
+        &[Val::D(Some(asof))],
+    )
+    .await?;
+    let mut nodes: Vec<(i64, i64, String, Option<NaiveDate>)> = nodes
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.first().and_then(j_i64)?,
+                r.get(3).and_then(j_i64).unwrap_or(0),
+                r.get(1)?.as_str()?.to_string(),
+                r.get(2).and_then(j_date),
+            ))
+        })
+        .collect();
+    nodes.sort_by_key(|n| (n.0, n.1));
     let mut by_project: HashMap<i64, Vec<MilestoneState>> = HashMap::new();
-    for (pid, name, planned) in nodes {
+    for (pid, _, name, planned) in nodes {
         by_project.entry(pid).or_default().push(MilestoneState {
             name,
             planned,
@@ -104,7 +183,7 @@ pub async fn recompute_tx(
         });
     }
     let now = crate::now();
-    let mut rows: Vec<Vec<Val>> = Vec::with_capacity(basis.len());
+    let mut rows: Vec<serde_json::Value> = Vec::with_capacity(basis.len());
     let mut summary = LightSummary {
         year,
         month,
@@ -113,9 +192,7 @@ pub async fn recompute_tx(
     };
     for b in basis {
         let pid = b.id;
-        let months = [
-            b.m1, b.m2, b.m3, b.m4, b.m5, b.m6, b.m7, b.m8, b.m9, b.m10, b.m11, b.m12,
-        ];
+        let months = b.months;
         // Without a start node, a project that has not started is planned to start in
         // the first month its plan puts money in.
         let ps = b.start_node.or_else(|| {
@@ -145,31 +222,37 @@ pub async fn recompute_tx(
             Light::Red => 2,
             Light::None => 3,
         }] += 1;
-        rows.push(vec![
-            Val::I(y),
-            Val::I(i64::from(month)),
-            Val::I(pid),
-            Val::S(o.light.as_str().into()),
-            Val::I(version),
-            Val::OI(inputs.annual),
-            Val::I(inputs.cumulative),
-            Val::OI(o.target),
-            Val::OI(o.ratio_bp),
-            Val::OI(o.lag_bp),
-            Val::S(o.reasons.join(",")),
-            Val::S(o.why),
-            Val::S(o.why_en),
-            Val::S(serde_json::to_string(&inputs).expect("serialisable")),
-            Val::T(now),
-        ]);
+        rows.push(serde_json::json!([
+            pid,
+            o.light.as_str(),
+            inputs.annual,
+            inputs.cumulative,
+            o.target,
+            o.ratio_bp,
+            o.lag_bp,
+            o.reasons.join(","),
+            o.why,
+            o.why_en,
+            serde_json::to_string(&inputs).expect("serialisable"),
+        ]));
     }
     exec_tx!(tx, c => sqlx::query("DELETE FROM light WHERE year = $1 AND month = $2").bind(y).bind(i64::from(month)).execute(c).await)?;
-    crate::sql::insert_rows(
-        tx,
-        "INSERT INTO light (year, month, project_id, light, rule_version, annual, cumulative, target, ratio_bp, lag_bp, reasons, why, why_en, inputs, computed_at)",
-        rows,
-    )
-    .await?;
+    // One statement for all rows: the database unpacks a JSON array of them.
+    let sql = match tx {
+        Tx::Sqlite(_) => {
+            "INSERT INTO light (year, month, project_id, light, rule_version, annual, cumulative, target, ratio_bp, lag_bp, reasons, why, why_en, inputs, computed_at) \
+            SELECT $1, $2, json_extract(value, '$[0]'), json_extract(value, '$[1]'), $3, json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'), \
+            json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]'), json_extract(value, '$[9]'), json_extract(value, '$[10]'), $4 \
+            FROM json_each($5)"
+        }
+        Tx::Postgres(_) => {
+            "INSERT INTO light (year, month, project_id, light, rule_version, annual, cumulative, target, ratio_bp, lag_bp, reasons, why, why_en, inputs, computed_at) \
+            SELECT $1, $2, (x->>0)::bigint, x->>1, $3, (x->>2)::bigint, (x->>3)::bigint, (x->>4)::bigint, (x->>5)::bigint, (x->>6)::bigint, x->>7, x->>8, x->>9, x->>10, $4 \
+            FROM json_array_elements($5::json) AS x"
+        }
+    };
+    let payload = serde_json::Value::Array(rows).to_string();
+    exec_tx!(tx, c => sqlx::query(sql).bind(y).bind(i64::from(month)).bind(version).bind(now).bind(payload.clone()).execute(c).await)?;
     audit::record(
         tx,
         actor,
