@@ -546,6 +546,12 @@ async fn the_report_api_works_on_postgres() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["cumulative_year_wan"], "1100.00");
+    // The answer to the save is what a read returns.
+    let read = qy
+        .get(&format!("/api/v1/reports/{pid}/2026-11"))
+        .await
+        .json();
+    assert_eq!(r.json(), read);
     let id = r.json()["id"].as_i64().unwrap();
     let r = office
         .post(

@@ -161,6 +161,12 @@ pub struct Saved {
     pub report: Report,
     /// Warnings kept with it.
     pub flags: Vec<Flag>,
+    /// Its photos.
+    pub photos: Vec<PhotoMeta>,
+    /// Completed this year up to this month (counted reports), whole yuan.
+    pub cum_year: i64,
+    /// Completed since the start, with what was done before the system, whole yuan.
+    pub since_start: i64,
 }
 
 fn invalid(errs: Vec<DomainError>) -> StoreError {
@@ -550,7 +556,18 @@ pub async fn save(
         Some(&serde_json::json!(report)),
     )
     .await?;
-    Ok(Saved { report, flags })
+    // The derived figures the answer shows, as `view` derives them.
+    let ym = i64::from(year) * 12 + i64::from(month);
+    let sums: (Option<i64>, Option<i64>, i64) = on_tx!(tx, c => sqlx::query_as("SELECT CAST(SUM(CASE WHEN year = $2 THEN month_amount ELSE 0 END) AS BIGINT), CAST(SUM(month_amount) AS BIGINT), \
+        (SELECT prior_investment FROM project WHERE id = $1) FROM report WHERE project_id = $1 AND year * 12 + month <= $3 AND status IN ('submitted', 'approved', 'locked')")
+        .bind(project_id).bind(i64::from(year)).bind(ym).fetch_one(c).await)?;
+    Ok(Saved {
+        report,
+        flags,
+        photos: all_photos,
+        cum_year: sums.0.unwrap_or(0),
+        since_start: sums.2 + sums.1.unwrap_or(0),
+    })
 }
 
 /// Returns (with a reason), approves or locks a report.

@@ -131,17 +131,34 @@ pub struct ReportJson {
     pub photos: Vec<rs::PhotoMeta>,
 }
 
-fn report_json(v: &ReportView, y: i32, m: u32) -> ReportJson {
-    let r = v.report.as_ref();
+fn view_json(v: &ReportView, y: i32, m: u32) -> ReportJson {
+    report_json(
+        v.report.as_ref(),
+        v.project.id,
+        &v.photos,
+        (v.cum_year, v.since_start),
+        y,
+        m,
+    )
+}
+
+fn report_json(
+    r: Option<&rs::Report>,
+    project_id: i64,
+    photos: &[rs::PhotoMeta],
+    (cum_year, since_start): (i64, i64),
+    y: i32,
+    m: u32,
+) -> ReportJson {
     ReportJson {
         id: r.map(|r| r.id),
-        project_id: v.project.id,
+        project_id,
         period: key(y, m),
         status: r.map(|r| r.status.clone()),
         version: r.map_or(0, |r| r.version),
         month_amount_wan: r.map(|r| money::wan(r.month_amount)),
-        cumulative_year_wan: money::wan(v.cum_year),
-        since_start_wan: money::wan(v.since_start),
+        cumulative_year_wan: money::wan(cum_year),
+        since_start_wan: money::wan(since_start),
         progress_text: r.map(|r| r.progress_text.clone()),
         milestone: r.and_then(|r| r.milestone.clone()),
         started: r.map(|r| r.started),
@@ -157,7 +174,7 @@ fn report_json(v: &ReportView, y: i32, m: u32) -> ReportJson {
             .into_iter()
             .map(|f| serde_json::json!(f))
             .collect(),
-        photos: v.photos.clone(),
+        photos: photos.to_vec(),
     }
 }
 
@@ -170,7 +187,7 @@ pub async fn api_get(
 ) -> ApiResult<Json<ReportJson>> {
     let (y, m) = period_of(&period)?;
     let v = rs::view(&st.db, &me.actor, project, y, m).await?;
-    Ok(Json(report_json(&v, y, m)))
+    Ok(Json(view_json(&v, y, m)))
 }
 
 /// Saving or submitting a report.
@@ -197,7 +214,7 @@ pub async fn api_save(
         Some("submit") => Action::Submit,
         _ => Action::Save,
     };
-    in_tx!(st.db, |tx| rs::save(
+    let saved = in_tx!(st.db, |tx| rs::save(
         &mut tx,
         &me.actor,
         project,
@@ -209,8 +226,15 @@ pub async fn api_save(
         action
     )
     .await?)?;
-    let v = rs::view(&st.db, &me.actor, project, y, m).await?;
-    Ok(Json(report_json(&v, y, m)))
+    // Answered from what the save computed: no second round of reads.
+    Ok(Json(report_json(
+        Some(&saved.report),
+        project,
+        &saved.photos,
+        (saved.cum_year, saved.since_start),
+        y,
+        m,
+    )))
 }
 
 /// Reviewing a report.
@@ -254,7 +278,7 @@ pub async fn api_review(
         r.month as u32,
     )
     .await?;
-    Ok(Json(report_json(&v, r.year as i32, r.month as u32)))
+    Ok(Json(view_json(&v, r.year as i32, r.month as u32)))
 }
 
 /// Query of the progress figures.
