@@ -379,17 +379,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 },
         } => {
             let db = open(&cli.db).await?;
-            let bytes = std::fs::read(&file).map_err(|e| {
-                format!(
-                    "无法读取 {} / cannot read {}: {e}",
-                    file.display(),
-                    file.display()
-                )
-            })?;
-            let name = file
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("ledger.xlsx");
+            let (name, bytes) = read_workbook(&file, "ledger.xlsx")?;
+            let name = name.as_str();
             let r = gongjian_web::project::ledger::import_bytes(
                 &db,
                 &Actor::cli(),
@@ -420,17 +411,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         } => {
             let db = open(&cli.db).await?;
             let (y, m) = gongjian_store::report::parse_period(&period)?;
-            let bytes = std::fs::read(&file).map_err(|e| {
-                format!(
-                    "无法读取 {} / cannot read {}: {e}",
-                    file.display(),
-                    file.display()
-                )
-            })?;
-            let name = file
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("reports.xlsx");
+            let (name, bytes) = read_workbook(&file, "reports.xlsx")?;
+            let name = name.as_str();
             let r = gongjian_web::report::import::import_bytes(
                 &db,
                 &Actor::cli(),
@@ -662,6 +644,23 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
         }
     }
+}
+
+/// A workbook given on the command line: its file name and bytes.
+fn read_workbook(file: &std::path::Path, default: &str) -> Result<(String, Vec<u8>), String> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        format!(
+            "无法读取 {} / cannot read {}: {e}",
+            file.display(),
+            file.display()
+        )
+    })?;
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(default)
+        .to_string();
+    Ok((name, bytes))
 }
 
 async fn serve(url: &str, args: ServeArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {

@@ -5,8 +5,9 @@
 //! Needs `chromium` and `chromium-driver` (`scripts/run-tests` installs them). Set
 //! `GONGJIAN_SKIP_BROWSER=1` to skip explicitly on a machine without them.
 
+mod common;
+
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -156,31 +157,8 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let db_url = format!("sqlite://{}/demo.db", dir.display());
-    let mut server = Command::new(env!("CARGO_BIN_EXE_gongjian"))
-        .args(["--db", &db_url, "serve", "--demo", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let out = BufReader::new(server.stdout.take().unwrap());
-    let _server = Kill(server);
-    let mut base = String::new();
-    for line in out.lines() {
-        let line = line.unwrap();
-        if let Some(i) = line.find("http://") {
-            base = line[i..]
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_string();
-            break;
-        }
-    }
-    assert!(
-        base.starts_with("http://127.0.0.1:"),
-        "server address printed"
-    );
+    let server = common::serve_demo(&db_url);
+    let base = server.base.clone();
 
     let port = free_port();
     let driver = Command::new("chromedriver")

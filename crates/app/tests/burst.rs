@@ -4,55 +4,15 @@
 //! must be there, submitted, with the figures and text that were sent, its version and
 //! its audit record. On SQLite and PostgreSQL.
 
+mod common;
+use common::serve_demo as start;
 use gongjian_store::on_db;
 use gongjian_store::testing::TestDb;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `gongjian serve --demo` on a free port and waits for its address.
-fn start(url: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gongjian"))
-        .args(["--db", url, "serve", "--demo", "--addr", "127.0.0.1:0"])
-        .env_remove("GONGJIAN_DB")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary runs");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut base = String::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(i) = line.find("http://") {
-            base = line[i..]
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_string();
-            break;
-        }
-    }
-    assert!(base.starts_with("http://127.0.0.1:"), "server address");
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
-}
 
 /// Signs in through the API; returns (cookie, csrf).
 async fn login(http: &reqwest::Client, base: &str) -> (String, String) {

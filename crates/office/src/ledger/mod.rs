@@ -178,6 +178,26 @@ fn find_header(
     rows: &[Vec<Cell>],
     syn: &Synonyms,
 ) -> Option<(usize, usize, Vec<String>, Vec<String>)> {
+    let score = |labels: &[String]| -> usize {
+        let fields: std::collections::BTreeSet<usize> = labels
+            .iter()
+            .filter_map(|l| syn.lookup(l).map(|x| x.0))
+            .collect();
+        let has_name = fields.iter().any(|i| FIELDS[*i].id == "name");
+        if has_name { fields.len() } else { 0 }
+    };
+    header_rows(rows, &|l| syn.lookup(l).is_some(), &score)
+}
+
+/// The header of a sheet by `score` (how many known columns a row of labels names; 0
+/// when it cannot be the header): one row, or two when a group row sits above, whose
+/// merged group cells (empty to the right) are carried over unless they are a known
+/// column themselves.
+fn header_rows(
+    rows: &[Vec<Cell>],
+    known: &dyn Fn(&str) -> bool,
+    score: &dyn Fn(&[String]) -> usize,
+) -> Option<(usize, usize, Vec<String>, Vec<String>)> {
     let width = rows.iter().take(30).map(Vec::len).max().unwrap_or(0);
     let texts = |r: usize| -> Vec<String> {
         (0..width)
@@ -187,14 +207,6 @@ fn find_header(
                     .map_or(String::new(), Cell::text)
             })
             .collect()
-    };
-    let score = |labels: &[String]| -> usize {
-        let fields: std::collections::BTreeSet<usize> = labels
-            .iter()
-            .filter_map(|l| syn.lookup(l).map(|x| x.0))
-            .collect();
-        let has_name = fields.iter().any(|i| FIELDS[*i].id == "name");
-        if has_name { fields.len() } else { 0 }
     };
     let mut best: Option<HeaderGuess> = None;
     for r in 0..rows.len().min(30) {
@@ -212,7 +224,7 @@ fn find_header(
                     && !bottom[c].is_empty()
                     && !bottom[c - 1].is_empty()
                     && !carried[c - 1].is_empty()
-                    && syn.lookup(&carried[c - 1]).is_none()
+                    && !known(&carried[c - 1])
                 {
                     carried[c] = carried[c - 1].clone();
                 }

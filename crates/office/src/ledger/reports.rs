@@ -176,16 +176,6 @@ impl ReportSheets {
 /// Finds the header (one row, or two with the group row above): the row naming the
 /// most report columns, with the project's name or code among them.
 fn find_header(rows: &[Vec<Cell>]) -> Option<(usize, usize, Vec<String>, Vec<String>)> {
-    let width = rows.iter().take(30).map(Vec::len).max().unwrap_or(0);
-    let texts = |r: usize| -> Vec<String> {
-        (0..width)
-            .map(|c| {
-                rows.get(r)
-                    .and_then(|x| x.get(c))
-                    .map_or(String::new(), Cell::text)
-            })
-            .collect()
-    };
     let score = |labels: &[String]| -> usize {
         let found: std::collections::BTreeSet<usize> =
             labels.iter().filter_map(|l| lookup(l)).collect();
@@ -200,47 +190,7 @@ fn find_header(rows: &[Vec<Cell>]) -> Option<(usize, usize, Vec<String>, Vec<Str
         });
         if keyed && reported { found.len() } else { 0 }
     };
-    let mut best: Option<super::HeaderGuess> = None;
-    for r in 0..rows.len().min(30) {
-        let top = texts(r);
-        let single = score(&top);
-        if single >= 2 && best.as_ref().is_none_or(|b| single > b.0) {
-            best = Some((single, r, 1, top.clone(), vec![String::new(); width]));
-        }
-        if r + 1 < rows.len() {
-            let bottom = texts(r + 1);
-            let labels: Vec<String> = (0..width)
-                .map(|c| {
-                    if bottom[c].is_empty() {
-                        top[c].clone()
-                    } else {
-                        bottom[c].clone()
-                    }
-                })
-                .collect();
-            // A group cell merged across columns is empty to the right: carry it over.
-            let mut carried = top.clone();
-            for c in 1..width {
-                if carried[c].is_empty()
-                    && !bottom[c].is_empty()
-                    && !bottom[c - 1].is_empty()
-                    && !carried[c - 1].is_empty()
-                    && lookup(&carried[c - 1]).is_none()
-                {
-                    carried[c] = carried[c - 1].clone();
-                }
-            }
-            let pair = score(&labels);
-            if pair >= 2
-                && pair > single
-                && pair > score(&bottom)
-                && best.as_ref().is_none_or(|b| pair > b.0)
-            {
-                best = Some((pair, r, 2, labels, carried));
-            }
-        }
-    }
-    best.map(|(_, r, n, l, t)| (r, n, l, t))
+    super::header_rows(rows, &|l| lookup(l).is_some(), &score)
 }
 
 /// Reads the report rows of every sheet.

@@ -41,17 +41,12 @@ pub(super) async fn import_page(me: Me) -> Result<Response, AppError> {
     }))
 }
 
-pub(super) async fn import_upload(
-    State(st): State<AppState>,
-    me: Me,
+/// Reads an upload form: the workbook in field `file` (name and bytes, within the
+/// route's size limit) and every other field as text.
+pub(crate) async fn read_upload(
     mut mp: Multipart,
-) -> Result<Response, AppError> {
-    me.actor
-        .access
-        .require(Permission::ProjectWrite)
-        .map_err(StoreError::from)?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut sheet: Option<String> = None;
+    default_name: &str,
+) -> Result<(Option<(String, Vec<u8>)>, Vec<(String, String)>), AppError> {
     let bad = |m: String| {
         AppError::from(StoreError::from(gongjian_domain::DomainError::new(
             "file",
@@ -59,21 +54,42 @@ pub(super) async fn import_upload(
             m,
         )))
     };
+    let (mut file, mut fields) = (None, Vec::new());
     while let Some(field) = mp
         .next_field()
         .await
         .map_err(|e| bad(format!("上传失败 / upload failed: {e}")))?
     {
-        match field.name() {
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload.xlsx").to_string();
-                let bytes = field.bytes().await.map_err(|e| bad(format!("文件过大或上传中断（上限 64 MiB）/ file too large or upload interrupted: {e}")))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            Some("sheet") => sheet = field.text().await.ok().filter(|s| !s.trim().is_empty()),
-            _ => {}
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or(default_name).to_string();
+            let bytes = field.bytes().await.map_err(|e| {
+                bad(format!(
+                    "文件过大或上传中断（上限 64 MiB）/ file too large or upload interrupted: {e}"
+                ))
+            })?;
+            file = Some((file_name, bytes.to_vec()));
+        } else if let Ok(text) = field.text().await {
+            fields.push((name, text));
         }
     }
+    Ok((file, fields))
+}
+
+pub(super) async fn import_upload(
+    State(st): State<AppState>,
+    me: Me,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectWrite)
+        .map_err(StoreError::from)?;
+    let (file, fields) = read_upload(mp, "upload.xlsx").await?;
+    let sheet = fields
+        .into_iter()
+        .find(|(k, v)| k == "sheet" && !v.trim().is_empty())
+        .map(|(_, v)| v);
     let c = Chrome::new(
         &me,
         "projects",

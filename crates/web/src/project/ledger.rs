@@ -47,6 +47,29 @@ pub struct ColumnNote {
     pub header: String,
 }
 
+impl From<&gongjian_office::CellError> for ImportError {
+    fn from(e: &gongjian_office::CellError) -> Self {
+        ImportError {
+            sheet: e.sheet.clone(),
+            row: e.row,
+            column: e.column.clone(),
+            message: e.message.clone(),
+            message_en: e.message_en.clone(),
+        }
+    }
+}
+
+impl From<&ledger::SkippedRow> for SkippedRow {
+    fn from(s: &ledger::SkippedRow) -> Self {
+        SkippedRow {
+            sheet: s.sheet.clone(),
+            row: s.row,
+            text: s.text.clone(),
+            reason: s.reason.clone(),
+        }
+    }
+}
+
 impl From<&ColumnMatch> for ColumnNote {
     fn from(c: &ColumnMatch) -> Self {
         ColumnNote {
@@ -121,13 +144,7 @@ pub async fn import_bytes(
     let l = match read {
         Ok(l) => l,
         Err(e) => {
-            report.errors.push(ImportError {
-                sheet: e.sheet,
-                row: e.row,
-                column: e.column,
-                message: e.message,
-                message_en: e.message_en,
-            });
+            report.errors.push(ImportError::from(&e));
             return Ok(report);
         }
     };
@@ -137,29 +154,10 @@ pub async fn import_bytes(
             .map(|e| (&e.sheet, e.row))
             .collect::<std::collections::BTreeSet<_>>()
             .len();
-    report.skipped_rows = l
-        .skipped
-        .iter()
-        .map(|s| SkippedRow {
-            sheet: s.sheet.clone(),
-            row: s.row,
-            text: s.text.clone(),
-            reason: s.reason.clone(),
-        })
-        .collect();
+    report.skipped_rows = l.skipped.iter().map(SkippedRow::from).collect();
     report.unmatched_columns = l.unmatched().map(ColumnNote::from).collect();
     report.ignored_columns = l.ignored().map(ColumnNote::from).collect();
-    report.errors = l
-        .errors
-        .iter()
-        .map(|e| ImportError {
-            sheet: e.sheet.clone(),
-            row: e.row,
-            column: e.column.clone(),
-            message: e.message.clone(),
-            message_en: e.message_en.clone(),
-        })
-        .collect();
+    report.errors = l.errors.iter().map(ImportError::from).collect();
     let sheet_error = l.errors.iter().any(|e| e.row == 0);
     // Rows the reader already refused never reach the store.
     let reading_bad = l

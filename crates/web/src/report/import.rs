@@ -55,13 +55,7 @@ pub async fn import_bytes(
     let sheets = match read {
         Ok(s) => s,
         Err(e) => {
-            report.errors.push(ImportError {
-                sheet: e.sheet,
-                row: e.row,
-                column: e.column,
-                message: e.message,
-                message_en: e.message_en,
-            });
+            report.errors.push(ImportError::from(&e));
             return Ok(report);
         }
     };
@@ -72,16 +66,7 @@ pub async fn import_bytes(
         .map(|e| (&e.sheet, e.row))
         .collect();
     report.rows = sheets.rows.len() + reading_bad.len();
-    report.skipped_rows = sheets
-        .skipped
-        .iter()
-        .map(|s| SkippedRow {
-            sheet: s.sheet.clone(),
-            row: s.row,
-            text: s.text.clone(),
-            reason: s.reason.clone(),
-        })
-        .collect();
+    report.skipped_rows = sheets.skipped.iter().map(SkippedRow::from).collect();
     report.unmatched_columns = sheets
         .columns
         .iter()
@@ -94,17 +79,7 @@ pub async fn import_bytes(
         .filter(|c| c.field.as_deref() == Some("seq"))
         .map(ColumnNote::from)
         .collect();
-    report.errors = sheets
-        .errors
-        .iter()
-        .map(|e| ImportError {
-            sheet: e.sheet.clone(),
-            row: e.row,
-            column: e.column.clone(),
-            message: e.message.clone(),
-            message_en: e.message_en.clone(),
-        })
-        .collect();
+    report.errors = sheets.errors.iter().map(ImportError::from).collect();
     let sheet_error = sheets.errors.iter().any(|e| e.row == 0);
     let lines: Vec<ImportLine> = sheets.rows.iter().map(line).collect();
     // Reading errors count like refused lines: all-or-nothing unless valid-only.
@@ -176,35 +151,17 @@ pub(super) async fn import_page(
 pub(super) async fn import_upload(
     State(st): State<AppState>,
     me: Me,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> Result<Response, AppError> {
     me.actor
         .access
         .require(Permission::ReportWrite)
         .map_err(StoreError::from)?;
-    let bad = |m: String| {
-        AppError::from(StoreError::from(gongjian_domain::DomainError::new(
-            "file",
-            m.clone(),
-            m,
-        )))
-    };
-    let (mut file, mut period) = (None::<(String, Vec<u8>)>, None::<String>);
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| bad(format!("上传失败 / upload failed: {e}")))?
-    {
-        match field.name() {
-            Some("file") => {
-                let name = field.file_name().unwrap_or("reports.xlsx").to_string();
-                let bytes = field.bytes().await.map_err(|e| bad(format!("文件过大或上传中断（上限 64 MiB）/ file too large or upload interrupted: {e}")))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            Some("period") => period = field.text().await.ok(),
-            _ => {}
-        }
-    }
+    let (file, fields) = crate::project::import::read_upload(mp, "reports.xlsx").await?;
+    let period = fields
+        .into_iter()
+        .find(|(k, _)| k == "period")
+        .map(|(_, v)| v);
     let (y, m) = pick_period(&st, period.as_deref()).await?;
     let periods = period_keys(&st).await?;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
