@@ -8,10 +8,12 @@
 
 mod import;
 mod lights;
+mod read;
 mod write;
 
 pub use import::*;
 pub use lights::*;
+pub use read::*;
 pub use write::*;
 
 use crate::{Actor, Db, Result, StoreError, Tx, audit, exec_tx, on_db, on_tx, row_struct};
