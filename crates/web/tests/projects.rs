@@ -31,19 +31,7 @@ async fn upload(c: &support::Client, name: &str, bytes: Vec<u8>) -> support::Res
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
     );
-    let r = c
-        .http
-        .post(format!("{}/projects/import?_csrf={}", c.base, c.csrf))
-        .header("cookie", &c.cookie)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    support::Resp {
-        status: r.status(),
-        headers: r.headers().clone(),
-        text: r.text().await.unwrap(),
-    }
+    c.multipart("/projects/import", form).await
 }
 
 async fn api_import(c: &support::Client, name: &str, bytes: Vec<u8>, query: &str) -> support::Resp {
@@ -64,23 +52,6 @@ async fn api_import(c: &support::Client, name: &str, bytes: Vec<u8>, query: &str
         headers: r.headers().clone(),
         text: r.text().await.unwrap(),
     }
-}
-
-async fn bytes(c: &support::Client, path: &str) -> (StatusCode, String, Vec<u8>) {
-    let r = c
-        .http
-        .get(format!("{}{path}", c.base))
-        .header("cookie", &c.cookie)
-        .send()
-        .await
-        .unwrap();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (r.status(), ct, r.bytes().await.unwrap().to_vec())
 }
 
 #[tokio::test]
@@ -149,7 +120,9 @@ async fn ledger_upload_previews_then_imports_and_exports_read_back_unchanged() {
     assert_eq!(first["division_code"], "990102");
     // Every export reads back with nothing to change.
     for format in ["xlsx", "csv"] {
-        let (s, ct, file) = bytes(&office, &format!("/projects/export?format={format}")).await;
+        let (s, ct, file) = office
+            .download(&format!("/projects/export?format={format}"))
+            .await;
         assert_eq!(s, StatusCode::OK);
         assert!(
             ct.contains(if format == "xlsx" {
@@ -175,7 +148,7 @@ async fn ledger_upload_previews_then_imports_and_exports_read_back_unchanged() {
         assert_eq!(v["unmatched_columns"], json!([]));
     }
     // The template downloads and reads as an empty ledger.
-    let (s, _, t) = bytes(&office, "/projects/template.xlsx").await;
+    let (s, _, t) = office.download("/projects/template.xlsx").await;
     assert_eq!(s, StatusCode::OK);
     let v = api_import(&office, "t.xlsx", t, "&dry_run=true")
         .await
@@ -203,7 +176,7 @@ async fn ledger_upload_previews_then_imports_and_exports_read_back_unchanged() {
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
     assert!(!names.contains(&"西城区项目"));
-    let (_, _, x) = bytes(&east, "/projects/export?format=xlsx").await;
+    let (_, _, x) = east.download("/projects/export?format=xlsx").await;
     let sheets = gongjian_office::ledger::read_sheets("e.xlsx", &x).unwrap();
     let l = gongjian_office::ledger::read_ledger(
         &sheets,
@@ -212,7 +185,7 @@ async fn ledger_upload_previews_then_imports_and_exports_read_back_unchanged() {
     );
     assert_eq!(l.rows.len(), 3);
     assert!(l.rows.iter().all(|r| r.input.division == "990102"));
-    let (_, _, x) = bytes(&office, "/projects/export?format=csv").await;
+    let (_, _, x) = office.download("/projects/export?format=csv").await;
     assert!(
         String::from_utf8(x).unwrap().contains("西城区项目"),
         "the office sees everything"

@@ -68,26 +68,6 @@ async fn world(app: &support::TestApp) -> (i64, i64) {
     (ids[0], ids[1])
 }
 
-async fn multipart(
-    c: &support::Client,
-    path: &str,
-    form: reqwest::multipart::Form,
-) -> support::Resp {
-    let r = c
-        .http
-        .post(format!("{}{path}?_csrf={}", c.base, c.csrf))
-        .header("cookie", &c.cookie)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    support::Resp {
-        status: r.status(),
-        headers: r.headers().clone(),
-        text: r.text().await.unwrap(),
-    }
-}
-
 fn report_form(amount: &str, action: &str, photo: Option<Vec<u8>>) -> reqwest::multipart::Form {
     let mut f = reqwest::multipart::Form::new()
         .text("month_amount_wan", amount.to_string())
@@ -167,12 +147,12 @@ async fn a_unit_reports_with_a_photo_and_the_office_sees_it() {
     assert!(r.text.contains("id=\"report-form\""), "{}", r.text);
 
     // A wrong amount comes back with the message and the typed text kept.
-    let r = multipart(
-        &qy,
-        &format!("/reports/{pid}/2026-10"),
-        report_form("12,3x", "submit", None),
-    )
-    .await;
+    let r = qy
+        .multipart(
+            &format!("/reports/{pid}/2026-10"),
+            report_form("12,3x", "submit", None),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.text.contains("data-field=\"month_amount_wan\""),
@@ -186,7 +166,7 @@ async fn a_unit_reports_with_a_photo_and_the_office_sees_it() {
         "photos",
         reqwest::multipart::Part::bytes(b"%PDF-1.7".to_vec()).file_name("a.pdf"),
     );
-    let r = multipart(&qy, &format!("/reports/{pid}/2026-10"), bad).await;
+    let r = qy.multipart(&format!("/reports/{pid}/2026-10"), bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("JPEG"), "{}", r.text);
     let n: i64 = gongjian_store::on_db!(app.db(), c => sqlx::query_scalar("SELECT COUNT(*) FROM report").fetch_one(c).await).unwrap();
@@ -194,12 +174,12 @@ async fn a_unit_reports_with_a_photo_and_the_office_sees_it() {
 
     // Submit with a photo taken on site in October.
     let jpg = gongjian_office::photo::sample_jpeg("2026:10:20 09:30:00", 38.4872, 106.2309);
-    let r = multipart(
-        &qy,
-        &format!("/reports/{pid}/2026-10"),
-        report_form("120.5", "submit", Some(jpg.clone())),
-    )
-    .await;
+    let r = qy
+        .multipart(
+            &format!("/reports/{pid}/2026-10"),
+            report_form("120.5", "submit", Some(jpg.clone())),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let page = qy
         .get(&format!("/reports/{pid}/2026-10?saved=submit"))
@@ -273,12 +253,12 @@ async fn a_unit_reports_with_a_photo_and_the_office_sees_it() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let r = qy.get("/reports?period=2026-10&status=missing").await;
     assert!(r.text.contains("照片看不清楼层"));
-    let r = multipart(
-        &qy,
-        &format!("/reports/{pid}/2026-10"),
-        report_form("120.5", "submit", None),
-    )
-    .await;
+    let r = qy
+        .multipart(
+            &format!("/reports/{pid}/2026-10"),
+            report_form("120.5", "submit", None),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 
     // Lights and progress, through the page and the API.
@@ -378,7 +358,7 @@ async fn a_unit_reports_with_a_photo_and_the_office_sees_it() {
             "file",
             reqwest::multipart::Part::bytes(sheet.as_bytes().to_vec()).file_name("十一月.csv"),
         );
-    let r = multipart(&west, "/reports/import", form).await;
+    let r = west.multipart("/reports/import", form).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // The eastern project is outside the western district's scope: named, not written.
     assert!(r.text.contains("无权填报"), "{}", r.text);

@@ -146,6 +146,23 @@ impl Client {
         }
     }
 
+    /// A multipart form POST (with the CSRF token in the query, as the pages send it).
+    pub async fn multipart(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
+        let r = self
+            .http
+            .post(format!("{}{path}?_csrf={}", self.base, self.csrf))
+            .header("cookie", &self.cookie)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        Resp {
+            status: r.status(),
+            headers: r.headers().clone(),
+            text: r.text().await.unwrap(),
+        }
+    }
+
     /// A GET whose body is a file: (status, content type, bytes).
     pub async fn download(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
         let r = self
