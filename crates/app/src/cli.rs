@@ -104,6 +104,30 @@ pub enum Command {
         #[arg(long, default_value_t = 32)]
         clients: usize,
     },
+    /// 问题清单 / problem lists
+    Problems {
+        /// 操作 / action
+        #[command(subcommand)]
+        action: ProblemsAction,
+    },
+    /// 督办任务 / supervised tasks
+    Tasks {
+        /// 操作 / action
+        #[command(subcommand)]
+        action: TasksAction,
+    },
+    /// 后台作业：逾期升级、提醒、外发通知 / background jobs: escalations, reminders, notification delivery
+    Jobs {
+        /// 操作 / action
+        #[command(subcommand)]
+        action: JobsAction,
+    },
+    /// 通知渠道：钉钉、企业微信群机器人、邮件 / notification channels: DingTalk, WeCom robots, e-mail
+    Notify {
+        /// 操作 / action
+        #[command(subcommand)]
+        action: NotifyAction,
+    },
     /// 用户管理 / manage users
     User {
         /// 操作 / action
@@ -139,6 +163,9 @@ pub struct ServeArgs {
     /// Cookie 加 Secure 标记（经 HTTPS 提供服务时开启）/ mark cookies Secure (when served over HTTPS)
     #[arg(long, env = "GONGJIAN_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// 后台作业（逾期升级、提醒、外发通知）间隔秒数，0 为不运行 / seconds between background job runs (0: off)
+    #[arg(long, env = "GONGJIAN_JOB_INTERVAL_SECONDS", default_value_t = 300)]
+    pub job_interval_seconds: u64,
 }
 
 /// Period actions.
@@ -169,6 +196,84 @@ pub enum PeriodAction {
     },
     /// 列出报送期 / list periods
     List,
+}
+
+/// Problem list actions.
+#[derive(Subcommand, Debug)]
+pub enum ProblemsAction {
+    /// 列出问题 / list problems
+    List {
+        /// 状态：raised、accepted、replied、solved、closed 或 open（未销号）/ status
+        #[arg(long)]
+        status: Option<String>,
+        /// 只列逾期 / overdue only
+        #[arg(long)]
+        overdue: bool,
+        /// 以 JSON 输出 / print JSON
+        #[arg(long)]
+        json: bool,
+        /// 按哪天计算逾期（默认今天）/ the day overdue is counted on (default today)
+        #[arg(long)]
+        today: Option<String>,
+    },
+}
+
+/// Task list actions.
+#[derive(Subcommand, Debug)]
+pub enum TasksAction {
+    /// 列出督办任务 / list tasks
+    List {
+        /// 只列逾期 / overdue only
+        #[arg(long)]
+        overdue: bool,
+        /// 以 JSON 输出 / print JSON
+        #[arg(long)]
+        json: bool,
+        /// 按哪天计算逾期（默认今天）/ the day overdue is counted on (default today)
+        #[arg(long)]
+        today: Option<String>,
+    },
+}
+
+/// Job actions.
+#[derive(Subcommand, Debug)]
+pub enum JobsAction {
+    /// 执行到期的作业一次（可多进程同时执行，每项只做一次）/ run what is due once (safe with several processes)
+    RunOnce {
+        /// 按哪天执行（默认今天）/ the day to run for (default today)
+        #[arg(long)]
+        today: Option<String>,
+        /// 以 JSON 输出 / print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Notification channel actions.
+#[derive(Subcommand, Debug)]
+pub enum NotifyAction {
+    /// 添加渠道 / add a channel
+    Add {
+        /// dingtalk、wecom 或 email
+        #[arg(long, value_parser = ["dingtalk", "wecom", "email"])]
+        kind: String,
+        /// 机器人 Webhook 地址，或 SMTP 地址（smtps://用户:密码@服务器:465）/ webhook URL or SMTP URL
+        #[arg(long)]
+        target: String,
+        /// 钉钉加签密钥（SEC…），或邮件发件人地址 / DingTalk signing secret, or the e-mail sender
+        #[arg(long)]
+        secret: Option<String>,
+        /// 名称 / name
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// 列出渠道 / list channels
+    List,
+    /// 删除渠道 / remove a channel
+    Remove {
+        /// 渠道编号 / channel id
+        id: i64,
+    },
 }
 
 /// Meeting actions.
@@ -490,6 +595,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Period { action } => crate::report::period(&cli.db, action).await,
+        Command::Problems { action } => {
+            crate::supervise::problems(&open(&cli.db).await?, action).await
+        }
+        Command::Tasks { action } => crate::supervise::tasks(&open(&cli.db).await?, action).await,
+        Command::Jobs { action } => crate::supervise::jobs_cmd(&open(&cli.db).await?, action).await,
+        Command::Notify { action } => {
+            crate::supervise::notify_cmd(&open(&cli.db).await?, action).await
+        }
         Command::Meeting { action } => {
             let db = open(&cli.db).await?;
             let a = Actor::cli();
@@ -698,6 +811,20 @@ async fn serve(url: &str, args: ServeArgs) -> Result<ExitCode, Box<dyn std::erro
             )
         })?;
     let local = listener.local_addr()?;
+    if args.job_interval_seconds > 0 {
+        let jobs_db = db.clone();
+        let every = std::time::Duration::from_secs(args.job_interval_seconds);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                match crate::supervise::run_jobs(&jobs_db, gongjian_store::today()).await {
+                    Ok(v) => tracing::info!(report = %v, "jobs ran"),
+                    Err(e) => tracing::warn!(error = %e, "jobs failed"),
+                }
+            }
+        });
+    }
     println!(
         "攻坚已启动 / gongjian is running: http://{local}/  ({})",
         db.engine()

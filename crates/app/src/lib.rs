@@ -3,9 +3,11 @@
 pub mod bench;
 pub mod bench_reports;
 pub mod cli;
+pub mod deliver;
 pub mod demo;
 pub mod import;
 pub mod report;
+pub mod supervise;
 pub mod synth;
 
 /// Imports ledger bytes as the command line does (used by the benchmark).

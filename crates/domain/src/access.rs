@@ -54,11 +54,24 @@ pub enum Permission {
     /// and the working-day calendar.
     #[serde(rename = "report.admin")]
     ReportAdmin,
+    /// Raise problems for projects in scope and handle problems routed to units in scope.
+    #[serde(rename = "problem.write")]
+    ProblemWrite,
+    /// Reroute problems, close with an override, set the routing table and the
+    /// notification channels.
+    #[serde(rename = "problem.admin")]
+    ProblemAdmin,
+    /// Report progress on and claim completion of tasks led by units in scope.
+    #[serde(rename = "task.write")]
+    TaskWrite,
+    /// Issue supervised tasks, verify or return completion claims.
+    #[serde(rename = "task.admin")]
+    TaskAdmin,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 17] = [
         Self::OrgRead,
         Self::OrgWrite,
         Self::UserRead,
@@ -72,6 +85,10 @@ impl Permission {
         Self::ReportWrite,
         Self::ReportReview,
         Self::ReportAdmin,
+        Self::ProblemWrite,
+        Self::ProblemAdmin,
+        Self::TaskWrite,
+        Self::TaskAdmin,
     ];
 
     /// The identifier stored in the database and used in the API.
@@ -90,6 +107,10 @@ impl Permission {
             Self::ReportWrite => "report.write",
             Self::ReportReview => "report.review",
             Self::ReportAdmin => "report.admin",
+            Self::ProblemWrite => "problem.write",
+            Self::ProblemAdmin => "problem.admin",
+            Self::TaskWrite => "task.write",
+            Self::TaskAdmin => "task.admin",
         }
     }
 
@@ -109,6 +130,10 @@ impl Permission {
             Self::ReportWrite => "填报月报",
             Self::ReportReview => "审核月报",
             Self::ReportAdmin => "管理报送期与预警规则",
+            Self::ProblemWrite => "提出和办理问题",
+            Self::ProblemAdmin => "管理问题清单",
+            Self::TaskWrite => "办理督办任务",
+            Self::TaskAdmin => "交办与核验督办任务",
         }
     }
 }
@@ -252,6 +277,9 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
                 ReportWrite,
                 ReportReview,
                 ReportAdmin,
+                ProblemWrite,
+                ProblemAdmin,
+                TaskWrite,
             ],
             scope: All,
         },
@@ -259,14 +287,22 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
             code: "supervision",
             zh: "督查室",
             en: "Supervision office",
-            permissions: &[OrgRead, UserRead, ProjectRead],
+            permissions: &[
+                OrgRead,
+                UserRead,
+                ProjectRead,
+                ProblemWrite,
+                ProblemAdmin,
+                TaskWrite,
+                TaskAdmin,
+            ],
             scope: All,
         },
         BuiltinRole {
             code: "leader",
             zh: "市级领导",
             en: "City leader",
-            permissions: &[OrgRead, UserRead, ProjectRead],
+            permissions: &[OrgRead, UserRead, ProjectRead, ProblemWrite],
             scope: All,
         },
         BuiltinRole {
@@ -280,6 +316,8 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
                 ProjectWrite,
                 ReportWrite,
                 ReportReview,
+                ProblemWrite,
+                TaskWrite,
             ],
             scope: OwnUnitAndBelow,
         },
@@ -287,14 +325,30 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
             code: "department",
             zh: "部门用户",
             en: "Department user",
-            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite, ReportWrite],
+            permissions: &[
+                OrgRead,
+                UserRead,
+                ProjectRead,
+                ProjectWrite,
+                ReportWrite,
+                ProblemWrite,
+                TaskWrite,
+            ],
             scope: OwnUnit,
         },
         BuiltinRole {
             code: "project_unit",
             zh: "项目单位",
             en: "Project unit",
-            permissions: &[OrgRead, UserRead, ProjectRead, ProjectWrite, ReportWrite],
+            permissions: &[
+                OrgRead,
+                UserRead,
+                ProjectRead,
+                ProjectWrite,
+                ReportWrite,
+                ProblemWrite,
+                TaskWrite,
+            ],
             scope: OwnUnit,
         },
         BuiltinRole {

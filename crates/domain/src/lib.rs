@@ -3,14 +3,17 @@
 //! Each feature of the brief is a module with the glossary's name.
 
 pub mod access;
+pub mod attachment;
 pub mod calendar;
 pub mod division;
 pub mod error;
 pub mod money;
 pub mod password;
+pub mod problem;
 pub mod progress;
 pub mod project;
 pub mod report;
+pub mod task;
 pub mod text;
 pub mod unit;
 

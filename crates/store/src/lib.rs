@@ -7,18 +7,23 @@
 //! checks its access through `gongjian_domain::access`, and writes its audit record in
 //! the same transaction.
 
+pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod division;
 pub mod error;
+pub mod jobs;
 pub mod leader;
 pub mod meeting;
 pub mod migrate;
+pub mod notify;
+pub mod problem;
 pub mod project;
 pub mod report;
 pub mod role;
 pub mod sql;
 pub mod stats;
+pub mod task;
 pub mod testing;
 pub mod unit;
 pub mod user;
@@ -287,6 +292,13 @@ impl Actor {
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     chrono::Utc::now().trunc_subsecs(6)
+}
+
+/// Today in Beijing (UTC+8): the date deadlines are counted from.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+        .date_naive()
 }
 
 /// 32 random bytes as hex, for session ids, CSRF tokens and API tokens.

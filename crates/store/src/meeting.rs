@@ -359,9 +359,7 @@ pub async fn add_decision(
         return Err(DomainError::new("deadline", "请填写完成时限。", "Give a deadline.").into());
     }
     let due = date("deadline", "完成时限", deadline)?;
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono_tz_beijing())
-        .date_naive();
+    let today = crate::today();
     if due < today {
         return Err(DomainError::new(
             "deadline",
@@ -382,11 +380,15 @@ pub async fn add_decision(
         Some(&serde_json::json!({"item": item_id, "text": text, "owner": unit.code, "deadline": due})),
     )
     .await?;
+    // Every decision is chased as a supervised task (会议议定事项).
+    let (project_id, title): (i64, String) = on_tx!(tx, c => sqlx::query_as(
+        "SELECT i.project_id, m.title FROM meeting_item i JOIN meeting m ON m.id = i.meeting_id WHERE i.id = $1")
+        .bind(item_id).fetch_one(c).await)?;
+    crate::task::issue_from_decision(
+        tx, actor, id, text, project_id, &unit.code, due, &title, today,
+    )
+    .await?;
     Ok(id)
-}
-
-fn chrono_tz_beijing() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }
 
 /// Marks a decision done (or open again).

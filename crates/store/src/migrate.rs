@@ -28,6 +28,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0004_meetings.sql"),
         include_str!("../../../migrations/postgres/0004_meetings.sql"),
     ),
+    (
+        5,
+        "problems",
+        include_str!("../../../migrations/sqlite/0005_problems.sql"),
+        include_str!("../../../migrations/postgres/0005_problems.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.
