@@ -131,6 +131,7 @@ const USERS: &[(&str, &str, &str, &str)] = &[
     ("supervision", "李督办", "dcs-zf", "supervision"),
     ("mayor", "赵市长", "990100", "leader"),
     ("dongcheng", "陈区长助理", "990102", "division"),
+    ("gaoxin", "刘主任", "990171", "division"),
     ("zjj", "孙住建", "zjj", "department"),
     ("xny", "周项目", "xny", "project_unit"),
     ("assessor", "吴评估", "pgjg", "assessor"),
@@ -253,6 +254,7 @@ async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
     if m > 1 {
         meeting(db, a, y, m - 1).await?;
     }
+    crate::demo_supervise::load(db).await?;
     Ok(())
 }
 
@@ -279,7 +281,7 @@ async fn meeting(db: &Db, a: &Actor, year: i32, month: u32) -> Result<()> {
     .await?;
     tx.commit().await?;
     let (_, items, _) = mt::get(db, a, m.id).await?;
-    let due = |days: u64| (chrono::Local::now().date_naive() + chrono::Days::new(days)).to_string();
+    let due = |days: u64| (gongjian_store::today() + chrono::Days::new(days)).to_string();
     let mut tx = db.begin().await?;
     for (i, (answer, decision, owner, days)) in [
         (

@@ -5,6 +5,7 @@ pub mod bench_reports;
 pub mod cli;
 pub mod deliver;
 pub mod demo;
+pub mod demo_supervise;
 pub mod import;
 pub mod report;
 pub mod supervise;

@@ -229,6 +229,18 @@ impl Docx {
     }
 }
 
+/// The main part (`word/document.xml`) of a .docx, for checks and tests.
+pub fn document_xml(docx: &[u8]) -> Result<String, String> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(docx)).map_err(|e| e.to_string())?;
+    let mut s = String::new();
+    z.by_name("word/document.xml")
+        .map_err(|e| e.to_string())?
+        .read_to_string(&mut s)
+        .map_err(|e| e.to_string())?;
+    Ok(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -448,7 +448,7 @@ pub async fn act(
             (title, body, units) = (String::new(), String::new(), Vec::new());
         }
         Action::Claim => {
-            exec_tx!(tx, c => sqlx::query("UPDATE task SET status = $1, claimed_on = $2, last_feedback_on = $2, updated_at = $3 WHERE id = $4")
+            exec_tx!(tx, c => sqlx::query("UPDATE task SET status = $1, claimed_on = $2, last_feedback_on = $2, next_feedback_on = NULL, updated_at = $3 WHERE id = $4")
                 .bind(to.as_str()).bind(on).bind(now).bind(id).execute(c).await)?;
             (title, body, units) = (String::new(), String::new(), Vec::new());
         }

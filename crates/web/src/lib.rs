@@ -19,6 +19,7 @@ pub mod org;
 pub mod project;
 pub mod report;
 pub mod session;
+pub mod supervise;
 pub mod view;
 
 use axum::Router;
@@ -82,6 +83,7 @@ pub fn app(state: AppState) -> Router {
         .merge(project::router())
         .merge(report::router())
         .merge(meeting::router())
+        .merge(supervise::router())
         .merge(admin::router())
         .merge(audit::router())
         .merge(account::router())

@@ -43,12 +43,18 @@ pub struct Chrome {
     pub admin: Vec<NavItem>,
 }
 
-const MODULES: [NavItem; 11] = [
+const MODULES: [NavItem; 12] = [
     NavItem {
         zh: "首页",
         en: "Home",
         href: Some("/"),
         key: "home",
+    },
+    NavItem {
+        zh: "我的待办",
+        en: "My to-do",
+        href: Some("/todo"),
+        key: "todo",
     },
     NavItem {
         zh: "项目库",
@@ -77,13 +83,13 @@ const MODULES: [NavItem; 11] = [
     NavItem {
         zh: "问题清单",
         en: "Problems",
-        href: None,
+        href: Some("/problems"),
         key: "problems",
     },
     NavItem {
         zh: "督办",
         en: "Supervised tasks",
-        href: None,
+        href: Some("/tasks"),
         key: "tasks",
     },
     NavItem {
