@@ -32,9 +32,12 @@ CREATE TABLE problem (
     updated_at        TEXT NOT NULL
 );
 CREATE INDEX problem_open_idx ON problem(status, deadline);
+-- The list order: open first, then by deadline (none last), then id.
+CREATE INDEX problem_order_idx ON problem((status = 'closed'), (deadline IS NULL), deadline, id);
 CREATE INDEX problem_project_idx ON problem(project_id);
 CREATE INDEX problem_handler_idx ON problem(handler_unit_id, status);
 CREATE INDEX problem_raiser_idx ON problem(raiser_unit_id, status);
+CREATE INDEX problem_assignee_idx ON problem(assignee_unit_id);
 
 CREATE TABLE problem_step (
     id           INTEGER PRIMARY KEY,

@@ -19,7 +19,10 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-async fn fresh(dir: &std::path::Path, name: &str) -> Result<Db, Box<dyn std::error::Error>> {
+pub(crate) async fn fresh(
+    dir: &std::path::Path,
+    name: &str,
+) -> Result<Db, Box<dyn std::error::Error>> {
     let path = dir.join(name);
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", path.display()));

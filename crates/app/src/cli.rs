@@ -58,6 +58,9 @@ pub enum Command {
         /// 生成多少个月的月报（截至上月；默认 city 为今年已过月份，province 为 36）/ months of reports up to last month (default: city this year so far, province 36)
         #[arg(long)]
         months: Option<usize>,
+        /// 问题数（默认 city 为项目数的五分之一，province 为 100000）/ number of problems (default: city a fifth of the projects, province 100000)
+        #[arg(long)]
+        problems: Option<usize>,
     },
     /// 报送期：开启、关闭、重算灯号、催报 / reporting periods: open, close, recompute lights, remind
     Period {
@@ -94,8 +97,8 @@ pub enum Command {
         /// 每项重复次数 / runs per benchmark
         #[arg(long, default_value_t = 5)]
         runs: usize,
-        /// 哪一组：registry（项目库）、reports（月报）或 all / which suite
-        #[arg(long, default_value = "all", value_parser = ["all", "registry", "reports"])]
+        /// 哪一组：registry（项目库）、reports（月报）、problems（问题清单与作业）或 all / which suite
+        #[arg(long, default_value = "all", value_parser = ["all", "registry", "reports", "problems"])]
         suite: String,
         /// 月报基准每轮提交的月报数 / reports submitted per run of the reporting benchmark
         #[arg(long, default_value_t = 10_000)]
@@ -103,6 +106,9 @@ pub enum Command {
         /// 并发客户端数 / concurrent clients submitting
         #[arg(long, default_value_t = 32)]
         clients: usize,
+        /// 问题清单基准的问题数 / problems of the problem-list benchmark
+        #[arg(long, default_value_t = 100_000)]
+        problems: usize,
     },
     /// 问题清单 / problem lists
     Problems {
@@ -646,6 +652,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             seed,
             projects,
             months,
+            problems,
         } => {
             let db = open(&cli.db).await?;
             let province = scale == "province";
@@ -682,6 +689,24 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 r.reports,
                 t.elapsed().as_secs_f64()
             );
+            let t = std::time::Instant::now();
+            let g = crate::synth_supervise::generate(
+                &db,
+                problems.unwrap_or(if province { 100_000 } else { n / 5 }),
+                seed,
+                gongjian_store::today(),
+                0.6,
+            )
+            .await?;
+            println!(
+                "已生成 {} 个问题、{} 项督办任务，用时 {:.1} 秒 / generated {} problems and {} tasks in {:.1} s",
+                g.problems,
+                g.tasks,
+                t.elapsed().as_secs_f64(),
+                g.problems,
+                g.tasks,
+                t.elapsed().as_secs_f64()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -691,11 +716,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             suite,
             submissions,
             clients,
+            problems,
         } => {
-            if suite != "reports" {
+            if suite == "all" || suite == "registry" {
                 crate::bench::run(&cli.db, import_rows, projects, runs.max(1)).await?;
             }
-            if suite != "registry" {
+            if suite == "all" || suite == "problems" {
+                crate::bench_problems::run(20_000, problems, runs.max(1)).await?;
+            }
+            if suite == "all" || suite == "reports" {
                 crate::bench_reports::run(projects, runs.max(1), submissions, clients.max(1))
                     .await?;
             }

@@ -1,6 +1,7 @@
 //! The `gongjian` command: web server and operator CLI, demo data and imports.
 
 pub mod bench;
+pub mod bench_problems;
 pub mod bench_reports;
 pub mod cli;
 pub mod deliver;
@@ -10,6 +11,7 @@ pub mod import;
 pub mod report;
 pub mod supervise;
 pub mod synth;
+pub mod synth_supervise;
 
 /// Imports ledger bytes as the command line does (used by the benchmark).
 pub async fn import_ledger(

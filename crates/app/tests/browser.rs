@@ -454,6 +454,40 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(std::fs::read(&out).unwrap().starts_with(b"PK"), "{file}");
     }
+    // Problems: the overdue board with the funnel, the per-unit statistics and the
+    // problems the demo has escalated; one problem with its history.
+    d.go(&format!("{base}/problems/board")).await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('#problems tbody tr.overdue').length > 0 && document.querySelectorAll('#unit-stats tbody tr[data-unit]').length > 0")
+            .await,
+        "the board shows overdue problems and unit statistics"
+    );
+    let shown = d
+        .js("return +document.querySelector('#funnel [data-status=overdue] .num').textContent")
+        .await;
+    let sql = format!(
+        "SELECT COUNT(*) FROM problem WHERE status IN ('raised','accepted','replied') AND deadline < '{}'",
+        gongjian_store::today()
+    );
+    let late = q(Box::leak(sql.into_boxed_str())).await;
+    assert_eq!(shown, late, "the overdue count is the stored one");
+    d.screenshot("problem-board.png").await;
+    d.click("#problems tbody tr.overdue td a").await;
+    assert!(
+        d.wait_for(
+            "return document.querySelectorAll('#steps tbody tr[data-action=escalate]').length > 0"
+        )
+        .await,
+        "an overdue problem shows its escalation"
+    );
+    d.screenshot("problem.png").await;
+    d.go(&format!("{base}/tasks")).await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('#tasks tbody tr[data-task]').length >= 5")
+            .await,
+        "the task board lists the demo's tasks, meeting decisions included"
+    );
+    d.screenshot("tasks.png").await;
     let _ = http.delete(format!("{wd}/session/{sid}")).send().await;
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -64,8 +64,9 @@ pub async fn run_due(db: &Db, today: NaiveDate) -> Result<JobReport> {
     (r.overdue_notices, r.problem_reminders) = problem_notices(db, today).await?;
     (r.feedback_reminders, r.task_overdue_notices) = task_notices(db, today).await?;
     let mut tx = db.begin().await?;
-    exec_tx!(&mut tx, c => sqlx::query("DELETE FROM job_run WHERE job = 'all'").execute(c).await)?;
-    exec_tx!(&mut tx, c => sqlx::query("INSERT INTO job_run (job, last_run, last_today, last_count) VALUES ('all', $1, $2, $3)")
+    // An upsert: two processes finishing at once must not collide.
+    exec_tx!(&mut tx, c => sqlx::query("INSERT INTO job_run (job, last_run, last_today, last_count) VALUES ('all', $1, $2, $3) \
+        ON CONFLICT (job) DO UPDATE SET last_run = excluded.last_run, last_today = excluded.last_today, last_count = excluded.last_count")
         .bind(crate::now()).bind(today)
         .bind((r.escalated + r.overdue_notices + r.problem_reminders + r.feedback_reminders + r.task_overdue_notices) as i64)
         .execute(c).await)?;
@@ -103,17 +104,8 @@ pub async fn escalate(db: &Db, today: NaiveDate) -> Result<usize> {
                 if !claim(&mut tx, "escalate", &key).await? {
                     break;
                 }
-                crate::problem::escalate(&mut tx, &actor, &cur, e).await?;
+                cur.handler_unit_id = crate::problem::escalate(&mut tx, &actor, &cur, e).await?;
                 cur.tier = e.to.level();
-                cur.handler_unit_id = crate::problem::handler_for(
-                    &mut tx,
-                    p.project_id,
-                    e.to,
-                    gongjian_domain::problem::Category::parse(&p.category)
-                        .unwrap_or(gongjian_domain::problem::Category::Other),
-                )
-                .await?
-                .0;
                 cur.status = "raised".into();
                 cur.deadline = Some(e.deadline);
                 done += 1;
@@ -144,9 +136,17 @@ pub async fn escalate(db: &Db, today: NaiveDate) -> Result<usize> {
 async fn problem_notices(db: &Db, today: NaiveDate) -> Result<(usize, usize)> {
     let mut overdue = 0;
     let mut due = 0;
+    // Rows whose notice was already sent are skipped by the query itself (the key is
+    // rebuilt in SQL), so a run with nothing new to do reads almost nothing.
     for (which, cond) in [
-        (2, "x.tier >= 3 AND x.deadline < $1"),
-        (3, "x.deadline = $1"),
+        (
+            2,
+            "x.tier >= 3 AND x.deadline < $1 AND NOT EXISTS (SELECT 1 FROM job_once j WHERE j.key = 'overdue:' || x.id || ':' || x.status || ':' || x.deadline)",
+        ),
+        (
+            3,
+            "x.deadline = $1 AND NOT EXISTS (SELECT 1 FROM job_once j WHERE j.key = 'due:' || x.id || ':' || x.status || ':' || x.deadline)",
+        ),
     ] {
         let mut after = 0i64;
         loop {
@@ -224,14 +224,13 @@ async fn task_notices(db: &Db, today: NaiveDate) -> Result<(usize, usize)> {
     let mut overdue = 0;
     let mut tx = db.begin().await?;
     lock(&mut tx, 4).await?;
-    let rows: Vec<(i64, String, i64, Option<NaiveDate>, NaiveDate, String)> = on_tx!(&mut tx, c => sqlx::query_as(
-        "SELECT id, title, lead_unit_id, next_feedback_on, deadline, status FROM task WHERE status <> 'closed' AND (next_feedback_on <= $1 OR deadline < $1) ORDER BY id")
+    let due: Vec<(i64, String, i64, NaiveDate, NaiveDate)> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT t.id, t.title, t.lead_unit_id, t.next_feedback_on, t.deadline FROM task t \
+         WHERE t.status IN ('issued', 'in_progress') AND t.next_feedback_on <= $1 \
+         AND NOT EXISTS (SELECT 1 FROM job_once j WHERE j.key = 'feedback:' || t.id || ':' || t.next_feedback_on) ORDER BY t.id")
         .bind(today).fetch_all(c).await)?;
-    for (id, title, lead, next, deadline, status) in rows {
-        if let Some(n) =
-            next.filter(|n| *n <= today && matches!(status.as_str(), "issued" | "in_progress"))
-            && claim(&mut tx, "feedback", &format!("feedback:{id}:{n}")).await?
-        {
+    for (id, title, lead, n, deadline) in due {
+        if claim(&mut tx, "feedback", &format!("feedback:{id}:{n}")).await? {
             notify::to_units(
                 &mut tx,
                 &[lead],
@@ -242,13 +241,18 @@ async fn task_notices(db: &Db, today: NaiveDate) -> Result<(usize, usize)> {
             .await?;
             feedback += 1;
         }
-        if deadline < today
-            && claim(
-                &mut tx,
-                "task-overdue",
-                &format!("task-overdue:{id}:{deadline}"),
-            )
-            .await?
+    }
+    let late: Vec<(i64, String, i64, NaiveDate)> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT t.id, t.title, t.lead_unit_id, t.deadline FROM task t WHERE t.status <> 'closed' AND t.deadline < $1 \
+         AND NOT EXISTS (SELECT 1 FROM job_once j WHERE j.key = 'task-overdue:' || t.id || ':' || t.deadline) ORDER BY t.id")
+        .bind(today).fetch_all(c).await)?;
+    for (id, title, lead, deadline) in late {
+        if claim(
+            &mut tx,
+            "task-overdue",
+            &format!("task-overdue:{id}:{deadline}"),
+        )
+        .await?
         {
             notify::to_units(
                 &mut tx,

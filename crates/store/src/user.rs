@@ -20,6 +20,8 @@ row_struct! {
         pub unit_name: String,
         pub division_name: String,
         pub phone: Option<String>,
+        /// Address for e-mail notifications.
+        pub email: Option<String>,
         pub active: bool,
         pub must_change_password: bool,
         pub locked_until: Option<DateTime<Utc>>,
@@ -48,6 +50,9 @@ pub struct UserInput {
     /// Mobile number, optional.
     #[serde(default)]
     pub phone: Option<String>,
+    /// E-mail address for notifications, optional.
+    #[serde(default)]
+    pub email: Option<String>,
     /// Role identifiers.
     #[serde(default)]
     pub roles: Vec<String>,
@@ -67,7 +72,7 @@ fn select(db_is_pg: bool) -> String {
         "group_concat(r.code, ',')"
     };
     format!(
-        "SELECT u.id, u.username, u.name, u.unit_id, n.code AS unit_code, n.name AS unit_name, d.name AS division_name, u.phone, \
+        "SELECT u.id, u.username, u.name, u.unit_id, n.code AS unit_code, n.name AS unit_name, d.name AS division_name, u.phone, u.email, \
          u.active, u.must_change_password, u.locked_until, u.last_login_at, \
          COALESCE((SELECT {agg} FROM user_role ur JOIN role r ON r.id = ur.role_id WHERE ur.user_id = u.id), '') AS roles \
          FROM app_user u JOIN unit n ON n.id = u.unit_id JOIN division d ON d.id = n.division_id"
@@ -149,7 +154,7 @@ pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<User>> {
 }
 
 fn snapshot(u: &User) -> serde_json::Value {
-    serde_json::json!({"username": u.username, "name": u.name, "unit_code": u.unit_code, "phone": u.phone,
+    serde_json::json!({"username": u.username, "name": u.name, "unit_code": u.unit_code, "phone": u.phone, "email": u.email,
         "roles": u.roles, "active": u.active, "must_change_password": u.must_change_password})
 }
 
@@ -192,20 +197,47 @@ async fn set_roles(tx: &mut Tx, user_id: i64, roles: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// An optional e-mail address: one `@`, no spaces, a dot in the domain.
+fn check_email(raw: Option<&str>) -> std::result::Result<Option<String>, DomainError> {
+    let t = raw.unwrap_or("").trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let ok = t.len() <= 100
+        && !t.contains(char::is_whitespace)
+        && t.split_once('@').is_some_and(|(u, d)| {
+            !u.is_empty()
+                && d.contains('.')
+                && !d.contains('@')
+                && !d.starts_with('.')
+                && !d.ends_with('.')
+        });
+    if ok {
+        Ok(Some(t.to_string()))
+    } else {
+        Err(DomainError::new(
+            "email",
+            format!("邮箱“{t}”格式不正确，应如 zhangsan@example.gov.cn。"),
+            format!("'{t}' is not an e-mail address."),
+        ))
+    }
+}
+
 /// Creates an account with a password (checked against the policy and hashed).
 pub async fn create(tx: &mut Tx, actor: &Actor, input: &UserInput) -> Result<User> {
     actor.access.require(Permission::UserWrite)?;
     let username = text::code("username", "用户名", &input.username)?;
     let name = text::name("name", "姓名", &input.name)?;
     let phone = text::optional("phone", "手机号", input.phone.as_deref().unwrap_or(""))?;
+    let email = check_email(input.email.as_deref())?;
     let pw = input.password.as_deref().unwrap_or("");
     password::check_policy(pw)?;
     let unit_id = resolve_unit(tx, actor, &input.unit_code).await?;
     let hash = auth::hash_password(pw).await?;
-    let sql = "INSERT INTO app_user (username, name, unit_id, phone, password_hash, must_change_password, active, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id";
+    let sql = "INSERT INTO app_user (username, name, unit_id, phone, email, password_hash, must_change_password, active, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8, $8) RETURNING id";
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(username.clone()).bind(name).bind(unit_id).bind(phone).bind(hash)
-        .bind(input.must_change_password.unwrap_or(true)).bind(true).bind(crate::now()).fetch_one(c).await)
+        .bind(input.must_change_password.unwrap_or(true)).bind(true).bind(crate::now()).bind(email.clone()).fetch_one(c).await)
     .map_err(|e| StoreError::from(e).map_unique("app_user.username", "username", &format!("用户名“{username}”已被使用。"), &format!("Username '{username}' is taken.")))?;
     set_roles(tx, id, &input.roles).await?;
     let u = by_id_tx(tx, id).await?.expect("just inserted");
@@ -223,9 +255,10 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, input: &UserInput) -> R
         .require_in_scope(Permission::UserWrite, Some(before.unit_id), Some(before.id))?;
     let name = text::name("name", "姓名", &input.name)?;
     let phone = text::optional("phone", "手机号", input.phone.as_deref().unwrap_or(""))?;
+    let email = check_email(input.email.as_deref())?;
     let unit_id = resolve_unit(tx, actor, &input.unit_code).await?;
-    exec_tx!(tx, c => sqlx::query("UPDATE app_user SET name = $1, unit_id = $2, phone = $3, updated_at = $4 WHERE id = $5")
-        .bind(name).bind(unit_id).bind(phone).bind(crate::now()).bind(id).execute(c).await)?;
+    exec_tx!(tx, c => sqlx::query("UPDATE app_user SET name = $1, unit_id = $2, phone = $3, email = $4, updated_at = $5 WHERE id = $6")
+        .bind(name).bind(unit_id).bind(phone).bind(email).bind(crate::now()).bind(id).execute(c).await)?;
     set_roles(tx, id, &input.roles).await?;
     let after = by_id_tx(tx, id).await?.expect("exists");
     audit::record(

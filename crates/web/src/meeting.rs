@@ -125,6 +125,8 @@ struct ItemView {
     target: String,
     report_status: &'static str,
     decisions: Vec<Decision>,
+    /// Open problems of the project on the problem list.
+    open_problems: Vec<gongjian_store::problem::Problem>,
 }
 
 #[derive(Template)]
@@ -158,9 +160,21 @@ async fn render_meeting(
 ) -> Result<Response, AppError> {
     let (m, items, decisions) = mt::get(&st.db, &me.actor, id).await?;
     let open_decisions = decisions.iter().filter(|d| d.status == "open").count();
+    let today = gongjian_store::today();
+    let mut open = Vec::with_capacity(items.len());
+    for i in &items {
+        let f = gongjian_store::problem::ProblemFilter {
+            project_id: Some(i.project_id),
+            status: Some("open".into()),
+            ..Default::default()
+        };
+        open.push(gongjian_store::problem::all(&st.db, &me.actor, &f, today).await?);
+    }
     let items = items
         .into_iter()
-        .map(|i| ItemView {
+        .zip(open)
+        .map(|(i, open_problems)| ItemView {
+            open_problems,
             light: light_zh(&i.light),
             month_amount: wan(i.month_amount),
             cumulative: wan(i.cumulative),

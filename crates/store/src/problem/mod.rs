@@ -10,8 +10,8 @@ mod read;
 mod write;
 
 pub use read::*;
+pub(crate) use write::escalate;
 pub use write::*;
-pub(crate) use write::{escalate, handler_for};
 
 use crate::sql::Sql;
 use crate::{Db, Result, Tx, exec_tx, on_db, on_tx, row_struct};
@@ -140,7 +140,8 @@ impl Step {
 }
 
 /// Appends the visibility condition: the project in scope, or the raiser, handler or
-/// assignee unit in scope.
+/// assignee unit in scope. Written as a set of problem ids, each branch answered from its
+/// own index, so a district's page does not scan every problem of the province.
 pub(crate) fn and_scope(w: &mut Sql, scope: &ScopeSet) {
     if scope.all {
         return;
@@ -156,9 +157,13 @@ pub(crate) fn and_scope(w: &mut Sql, scope: &ScopeSet) {
         .collect::<Vec<_>>()
         .join(",");
     w.push(&format!(
-        " AND (pr.division_id IN (SELECT governs_division_id FROM unit WHERE id IN ({list})) \
-         OR pr.responsible_unit_id IN ({list}) OR pr.owner_unit_id IN ({list}) \
-         OR x.handler_unit_id IN ({list}) OR x.assignee_unit_id IN ({list}) OR x.raiser_unit_id IN ({list}))"
+        " AND x.id IN (SELECT s.id FROM problem s WHERE s.project_id IN (\
+         SELECT p.id FROM project p WHERE p.division_id IN (SELECT governs_division_id FROM unit WHERE id IN ({list})) \
+         UNION SELECT p.id FROM project p WHERE p.responsible_unit_id IN ({list}) \
+         UNION SELECT p.id FROM project p WHERE p.owner_unit_id IN ({list})) \
+         UNION SELECT s.id FROM problem s WHERE s.handler_unit_id IN ({list}) \
+         UNION SELECT s.id FROM problem s WHERE s.assignee_unit_id IN ({list}) \
+         UNION SELECT s.id FROM problem s WHERE s.raiser_unit_id IN ({list}))"
     ));
 }
 

@@ -83,7 +83,22 @@ fn filter_sql(actor: &Actor, f: &ProblemFilter, today: NaiveDate, head: &str) ->
     Ok(w)
 }
 
+/// Most urgent first: open before closed, then by deadline (none last), then id. The
+/// expressions match `problem_order_idx`, so a page is read off the index.
+const ORDER: &str = " ORDER BY (x.status = 'closed'), (x.deadline IS NULL), x.deadline, x.id";
+
+/// Whether the filter needs the project joined (free text).
+fn from_clause(_actor: &Actor, f: &ProblemFilter) -> &'static str {
+    if nonempty(&f.q).is_some() {
+        "FROM problem x JOIN project pr ON pr.id = x.project_id"
+    } else {
+        "FROM problem x"
+    }
+}
+
 /// The problems the actor may see, filtered, most urgent first (deadline, then id).
+/// The page's ids come from the problem table alone (and the project when the filter
+/// needs it); only those rows are then read with their names.
 pub async fn list(
     db: &Db,
     actor: &Actor,
@@ -92,19 +107,39 @@ pub async fn list(
     today: NaiveDate,
 ) -> Result<Paged<Problem>> {
     actor.access.require(Permission::ProjectRead)?;
-    let count_head = "SELECT COUNT(*) FROM problem x JOIN project pr ON pr.id = x.project_id";
-    let c = filter_sql(actor, f, today, count_head)?;
+    let from = from_clause(actor, f);
+    let c = filter_sql(actor, f, today, &format!("SELECT COUNT(*) {from}"))?;
     let total: i64 = on_db!(db, conn => bind_vals!(sqlx::query_scalar(sqlx::AssertSqlSafe(c.text.clone())), c.vals.clone()).fetch_one(conn).await)?;
-    let mut q = filter_sql(actor, f, today, SELECT)?;
-    q.push(" ORDER BY CASE WHEN x.status = 'closed' THEN 1 ELSE 0 END, x.deadline IS NULL, x.deadline, x.id");
+    let mut q = filter_sql(actor, f, today, &format!("SELECT x.id {from}"))?;
+    q.push(ORDER);
     q.page(&page);
-    let items: Vec<Problem> = on_db!(db, conn => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(conn).await)?;
+    let ids: Vec<i64> = on_db!(db, conn => bind_vals!(sqlx::query_scalar(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(conn).await)?;
+    let items = by_ids(db, &ids).await?;
     Ok(Paged {
         items,
         total,
         page: page.page,
         size: page.size,
     })
+}
+
+/// The problems with these ids, in this order.
+async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Problem>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(SELECT);
+    q.push(" WHERE x.id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(*id);
+    }
+    q.push(")");
+    let mut rows: Vec<Problem> = on_db!(db, conn => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(conn).await)?;
+    rows.sort_by_key(|p| ids.iter().position(|i| *i == p.id));
+    Ok(rows)
 }
 
 /// Every problem matching the filter (for exports and the CLI), most urgent first.
@@ -116,7 +151,7 @@ pub async fn all(
 ) -> Result<Vec<Problem>> {
     actor.access.require(Permission::ProjectRead)?;
     let mut q = filter_sql(actor, f, today, SELECT)?;
-    q.push(" ORDER BY CASE WHEN x.status = 'closed' THEN 1 ELSE 0 END, x.deadline IS NULL, x.deadline, x.id");
+    q.push(ORDER);
     Ok(
         on_db!(db, conn => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(conn).await)?,
     )
@@ -205,58 +240,56 @@ pub struct UnitStats {
 }
 
 /// Per-unit statistics over the problems the actor may see, the most overdue first.
+/// Aggregated by the database, one row per unit, with the reply times of each unit as
+/// one JSON array for the median.
 pub async fn unit_stats(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Vec<UnitStats>> {
     actor.access.require(Permission::ProjectRead)?;
-    let head = "SELECT x.handler_unit_id, hu.name, x.status, x.raised_on, x.first_reply_on, x.deadline, x.escalations \
-                FROM problem x JOIN project pr ON pr.id = x.project_id JOIN unit hu ON hu.id = x.handler_unit_id";
-    let q = filter_sql(actor, &ProblemFilter::default(), today, head)?;
-    type Row = (
-        i64,
-        String,
-        String,
-        NaiveDate,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        i64,
-    );
+    let days = match db {
+        Db::Sqlite(_) => {
+            "json_group_array(CAST(julianday(x.first_reply_on) - julianday(x.raised_on) AS INTEGER)) FILTER (WHERE x.first_reply_on IS NOT NULL)"
+        }
+        Db::Postgres(_) => {
+            "COALESCE(json_agg(x.first_reply_on - x.raised_on) FILTER (WHERE x.first_reply_on IS NOT NULL), '[]'::json)::text"
+        }
+    };
+    let mut q = Sql::new(&format!(
+        "SELECT x.handler_unit_id, hu.name, COUNT(*), SUM(CASE WHEN x.status = 'closed' THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN x.escalations > 0 THEN 1 ELSE 0 END), {days}"
+    ));
+    // The overdue count needs today's date bound first.
+    q.push(", SUM(CASE WHEN x.status IN ('raised', 'accepted', 'replied') AND x.deadline < ")
+        .bind(crate::Val::D(Some(today)))
+        .push(" THEN 1 ELSE 0 END) FROM problem x JOIN unit hu ON hu.id = x.handler_unit_id");
+    let w = filter_sql(actor, &ProblemFilter::default(), today, "")?;
+    // `filter_sql` numbered its placeholders from 1: renumber after ours.
+    let shift = q.vals.len();
+    let mut text = w.text.clone();
+    for i in (1..=w.vals.len()).rev() {
+        text = text.replace(&format!("${i}"), &format!("${}", i + shift));
+    }
+    q.push(&text);
+    q.vals.extend(w.vals);
+    q.push(" GROUP BY x.handler_unit_id, hu.name");
+    type Row = (i64, String, i64, i64, i64, String, i64);
     let rows: Vec<Row> = on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?;
-    let mut by: std::collections::BTreeMap<i64, (UnitStats, Vec<i64>)> = Default::default();
-    for (unit_id, unit, status, raised, reply, deadline, esc) in rows {
-        let (e, days) = by.entry(unit_id).or_insert_with(|| {
-            let s = UnitStats {
+    let mut out: Vec<UnitStats> = rows
+        .into_iter()
+        .map(|(unit_id, unit, total, closed, escalated, days, overdue)| {
+            let days: Vec<i64> = serde_json::from_str(&days).unwrap_or_default();
+            UnitStats {
                 unit_id,
                 unit,
-                total: 0,
-                closed: 0,
-                resolved_pct: 0.0,
-                median_reply_days: None,
-                overdue: 0,
-                escalated: 0,
-            };
-            (s, Vec::new())
-        });
-        e.total += 1;
-        e.closed += i64::from(status == "closed");
-        if let Some(r) = reply {
-            days.push((r - raised).num_days());
-        }
-        if matches!(status.as_str(), "raised" | "accepted" | "replied")
-            && deadline.is_some_and(|d| d < today)
-        {
-            e.overdue += 1;
-        }
-        e.escalated += i64::from(esc > 0);
-    }
-    let mut out: Vec<UnitStats> = by
-        .into_values()
-        .map(|(mut s, days)| {
-            s.resolved_pct = if s.total > 0 {
-                (s.closed as f64 * 1000.0 / s.total as f64).round() / 10.0
-            } else {
-                0.0
-            };
-            s.median_reply_days = rules::median(days);
-            s
+                total,
+                closed,
+                resolved_pct: if total > 0 {
+                    (closed as f64 * 1000.0 / total as f64).round() / 10.0
+                } else {
+                    0.0
+                },
+                median_reply_days: rules::median(days),
+                overdue,
+                escalated,
+            }
         })
         .collect();
     out.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.unit.cmp(&b.unit)));
@@ -266,8 +299,13 @@ pub async fn unit_stats(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Vec<
 /// Counts by status over the problems the actor may see (the funnel), plus overdue.
 pub async fn funnel(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Vec<(String, i64)>> {
     actor.access.require(Permission::ProjectRead)?;
-    let head = "SELECT x.status, COUNT(*) FROM problem x JOIN project pr ON pr.id = x.project_id";
-    let mut q = filter_sql(actor, &ProblemFilter::default(), today, head)?;
+    let from = from_clause(actor, &ProblemFilter::default());
+    let mut q = filter_sql(
+        actor,
+        &ProblemFilter::default(),
+        today,
+        &format!("SELECT x.status, COUNT(*) {from}"),
+    )?;
     q.push(" GROUP BY x.status");
     let rows: Vec<(String, i64)> = on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?;
     let mut out: Vec<(String, i64)> = Status::ALL
@@ -283,12 +321,7 @@ pub async fn funnel(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Vec<(Str
         overdue: Some(true),
         ..Default::default()
     };
-    let c = filter_sql(
-        actor,
-        &late,
-        today,
-        "SELECT COUNT(*) FROM problem x JOIN project pr ON pr.id = x.project_id",
-    )?;
+    let c = filter_sql(actor, &late, today, &format!("SELECT COUNT(*) {from}"))?;
     let overdue: i64 = on_db!(db, conn => bind_vals!(sqlx::query_scalar(sqlx::AssertSqlSafe(c.text.clone())), c.vals.clone()).fetch_one(conn).await)?;
     out.push(("overdue".into(), overdue));
     Ok(out)
@@ -309,7 +342,7 @@ pub async fn todo(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Vec<Proble
         .bind(unit)
         .push("))");
     and_scope(&mut q, &actor.access.scope(Permission::ProjectRead));
-    q.push(" ORDER BY x.deadline IS NULL, x.deadline, x.id LIMIT 500");
+    q.push(ORDER).push(" LIMIT 500");
     let _ = today;
     Ok(
         on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?,

@@ -533,8 +533,13 @@ pub async fn reroute(
 }
 
 /// Performs one escalation decided by the job: one tier up, to be accepted there,
-/// notifying the old and the new handler.
-pub(crate) async fn escalate(tx: &mut Tx, actor: &Actor, p: &Problem, e: Escalation) -> Result<()> {
+/// notifying the old and the new handler. Returns the new handler unit.
+pub(crate) async fn escalate(
+    tx: &mut Tx,
+    actor: &Actor,
+    p: &Problem,
+    e: Escalation,
+) -> Result<i64> {
     let category = Category::parse(&p.category).unwrap_or(Category::Other);
     let (handler, leader) = handler_for(tx, p.project_id, e.to, category).await?;
     exec_tx!(tx, c => sqlx::query("UPDATE problem SET status = 'raised', tier = $1, handler_unit_id = $2, assignee_unit_id = NULL, leader_id = $3, step_since = $4, deadline = $5, escalations = escalations + 1, updated_at = $6 WHERE id = $7")
@@ -571,5 +576,5 @@ pub(crate) async fn escalate(tx: &mut Tx, actor: &Actor, p: &Problem, e: Escalat
         &link(p.id),
     )
     .await?;
-    Ok(())
+    Ok(handler)
 }

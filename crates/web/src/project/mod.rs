@@ -446,6 +446,8 @@ struct DetailPage {
     error: Option<FormError>,
     saved: bool,
     plan_year: i64,
+    problems: gongjian_store::problem::Countdown,
+    can_raise: bool,
 }
 
 impl DetailPage {
@@ -497,7 +499,16 @@ async fn render_detail(
     } else {
         StatusCode::OK
     };
+    let problems = gongjian_store::problem::countdown(
+        &st.db,
+        &me.actor,
+        d.project.id,
+        gongjian_store::today(),
+    )
+    .await?;
     let page = DetailPage {
+        problems,
+        can_raise: me.actor.access.has(Permission::ProblemWrite),
         c: Chrome::new(me, "projects", d.project.name.clone()),
         level: label(&levels(l), &d.project.level),
         stage: label(&sg, &d.project.stage),

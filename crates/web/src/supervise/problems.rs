@@ -237,6 +237,9 @@ struct NewPage {
 #[derive(Debug, Default, serde::Deserialize)]
 struct NewQuery {
     project: Option<i64>,
+    source: Option<String>,
+    source_ref: Option<String>,
+    description: Option<String>,
 }
 
 async fn render_new(
@@ -294,7 +297,18 @@ async fn new_page(
     me: Me,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
-    render_new(&st, &me, q.project, Pairs::default(), None).await
+    // Prefilled from a monthly report's problem text (月报 → 问题清单).
+    let mut values = Vec::new();
+    for (k, v) in [
+        ("source", q.source),
+        ("source_ref", q.source_ref),
+        ("description", q.description),
+    ] {
+        if let Some(v) = v {
+            values.push((k.to_string(), v));
+        }
+    }
+    render_new(&st, &me, q.project, Pairs(values), None).await
 }
 
 async fn raise_submit(
