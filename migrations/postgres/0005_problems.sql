@@ -54,6 +54,14 @@ CREATE TABLE problem_step (
 );
 CREATE INDEX problem_step_problem_idx ON problem_step(problem_id, id);
 
+-- Settings an admin changes, as JSON per key (e.g. problem.policy: the deadlines).
+CREATE TABLE setting (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL,
+    updated_by  TEXT NOT NULL,
+    updated_at  TIMESTAMPTZ NOT NULL
+);
+
 CREATE TABLE problem_route (
     category  TEXT PRIMARY KEY,
     unit_id   BIGINT NOT NULL REFERENCES unit(id)

@@ -323,6 +323,32 @@ impl Default for Policy {
     }
 }
 
+impl Policy {
+    /// A policy set by an admin: 1–10 working days to accept, 1–30 to reply.
+    pub fn checked(accept_days: &str, reply_days: &str) -> Result<Policy, DomainError> {
+        let parse = |field: &'static str, label: &str, raw: &str, max: u32| {
+            raw.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| {
+                    DomainError::new(
+                        field,
+                        format!(
+                            "{label}应为 1 到 {max} 之间的整数（工作日），而不是“{}”。",
+                            raw.trim()
+                        ),
+                        format!("{field} must be a whole number of working days from 1 to {max}"),
+                    )
+                })
+        };
+        Ok(Policy {
+            accept_days: parse("accept_days", "受理时限", accept_days, 10)?,
+            reply_days: parse("reply_days", "答复时限", reply_days, 30)?,
+        })
+    }
+}
+
 /// The deadline of the current step: accept within `accept_days` working days of
 /// entering it, reply within `reply_days`, solve by the replied date. A solved problem
 /// waits for the raiser and has no handler deadline; a closed one has none.
@@ -510,6 +536,20 @@ mod tests {
         );
         assert!(next(s, Action::Reply).is_ok());
         assert!(next(Status::Closed, Action::Reopen).is_err());
+    }
+
+    #[test]
+    fn policy_bounds() {
+        assert_eq!(
+            Policy::checked("2", "5").unwrap(),
+            Policy {
+                accept_days: 2,
+                reply_days: 5
+            }
+        );
+        assert_eq!(Policy::checked("0", "5").unwrap_err().field, "accept_days");
+        assert_eq!(Policy::checked("1", "三").unwrap_err().field, "reply_days");
+        assert_eq!(Policy::checked("1", "31").unwrap_err().field, "reply_days");
     }
 
     #[test]

@@ -78,13 +78,13 @@ pub async fn run_due(db: &Db, today: NaiveDate) -> Result<JobReport> {
 /// missed deadline, in batches of [`BATCH`] problems per transaction.
 pub async fn escalate(db: &Db, today: NaiveDate) -> Result<usize> {
     let actor = system();
-    let policy = crate::problem::policy();
     let mut after = 0i64;
     let mut done = 0;
     loop {
         let mut tx = db.begin().await?;
         lock(&mut tx, 1).await?;
         let cal = crate::problem::calendar_tx(&mut tx).await?;
+        let policy = crate::problem::policy_tx(&mut tx).await?;
         let sql = format!(
             "{SELECT} WHERE x.status IN ('raised', 'accepted', 'replied') AND x.tier < 3 AND x.deadline < $1 AND x.id > $2 ORDER BY x.id LIMIT $3"
         );

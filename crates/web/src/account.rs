@@ -53,11 +53,6 @@ async fn render(
             (t, at)
         })
         .collect();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = AccountPage {
         c: Chrome::new(me, "account", me.lang.t("我的账户", "My account").into()),
         must_change: me.user.must_change_password,
@@ -66,7 +61,7 @@ async fn render(
         error,
         notice,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 async fn page(State(st): State<AppState>, me: Me) -> Result<Response, AppError> {

@@ -70,11 +70,6 @@ async fn render_list(
         .into_iter()
         .map(|p| p.key())
         .collect();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = ListPage {
         c: Chrome::new(
             me,
@@ -87,7 +82,7 @@ async fn render_list(
         can_admin: me.actor.access.has(Permission::ReportAdmin),
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 async fn list_page(State(st): State<AppState>, me: Me) -> Result<Response, AppError> {
@@ -194,11 +189,6 @@ async fn render_meeting(
     } else {
         Vec::new()
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = MeetingPage {
         c: Chrome::new(me, "meetings", m.title.clone()),
         m,
@@ -208,7 +198,7 @@ async fn render_meeting(
         open_decisions,
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 async fn meeting_page(

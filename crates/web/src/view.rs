@@ -219,6 +219,16 @@ impl Chrome {
     }
 }
 
+/// Renders a form page: 422 when it shows an error, else 200.
+pub fn respond<T: Template>(t: &T, failed: bool) -> Response {
+    let status = if failed {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    (status, render(t)).into_response()
+}
+
 /// Renders a template into a response (a 500 page if the template fails).
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {

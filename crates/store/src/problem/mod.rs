@@ -167,9 +167,48 @@ pub(crate) fn and_scope(w: &mut Sql, scope: &ScopeSet) {
     ));
 }
 
-/// The deadline policy (working days to accept and to reply).
-pub fn policy() -> Policy {
-    Policy::default()
+/// The deadline policy (working days to accept and to reply): as set by an admin, else
+/// the default (1 and 3).
+pub async fn policy(db: &Db) -> Result<Policy> {
+    let v: Option<String> = on_db!(db, c => sqlx::query_scalar("SELECT value FROM setting WHERE key = 'problem.policy'").fetch_optional(c).await)?;
+    Ok(v.and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default())
+}
+
+/// The deadline policy, read inside a transaction.
+pub(crate) async fn policy_tx(tx: &mut Tx) -> Result<Policy> {
+    let v: Option<String> = on_tx!(tx, c => sqlx::query_scalar("SELECT value FROM setting WHERE key = 'problem.policy'").fetch_optional(c).await)?;
+    Ok(v.and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default())
+}
+
+/// Sets the deadline policy (problem.admin). Applies to steps that begin afterwards.
+pub async fn set_policy(
+    tx: &mut Tx,
+    actor: &crate::Actor,
+    accept_days: &str,
+    reply_days: &str,
+) -> Result<Policy> {
+    actor
+        .access
+        .require(gongjian_domain::access::Permission::ProblemAdmin)?;
+    let p = Policy::checked(accept_days, reply_days)?;
+    let before = policy_tx(tx).await?;
+    let json = serde_json::to_string(&p).expect("serialisable");
+    exec_tx!(tx, c => sqlx::query("INSERT INTO setting (key, value, updated_by, updated_at) VALUES ('problem.policy', $1, $2, $3) \
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at")
+        .bind(json).bind(actor.name.clone()).bind(crate::now()).execute(c).await)?;
+    crate::audit::record(
+        tx,
+        actor,
+        "policy",
+        "problem",
+        "policy",
+        Some(&serde_json::json!(before)),
+        Some(&serde_json::json!(p)),
+    )
+    .await?;
+    Ok(p)
 }
 
 /// The working-day calendar, read inside a transaction.

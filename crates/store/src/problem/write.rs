@@ -2,7 +2,7 @@
 //! through the domain's flow, sets the next deadline, notifies the unit that must act
 //! next, and is kept as a step and in the audit chain.
 
-use super::{Problem, SELECT, calendar_tx, policy};
+use super::{Problem, SELECT, calendar_tx, policy_tx};
 use crate::{Actor, Result, StoreError, Tx, audit, exec_tx, notify, on_tx};
 use chrono::NaiveDate;
 use gongjian_domain::DomainError;
@@ -151,7 +151,7 @@ pub async fn raise(
     let (handler, _) = handler_for(tx, input.project_id, Tier::Division, category).await?;
     let raiser = actor.unit_id.or(owner).or(responsible).unwrap_or(handler);
     let cal = calendar_tx(tx).await?;
-    let deadline = rules::deadline(Status::Raised, today, None, &cal, policy());
+    let deadline = rules::deadline(Status::Raised, today, None, &cal, policy_tx(tx).await?);
     let now = crate::now();
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO problem (project_id, source, source_ref, category, description, need, raiser_unit_id, raised_by, raised_on, tier, handler_unit_id, status, step_since, deadline, created_at, updated_at) \
@@ -296,7 +296,7 @@ pub async fn act(
     let to = rules::next(from, action)?;
     let note = input.note.trim().to_string();
     let cal = calendar_tx(tx).await?;
-    let pol = policy();
+    let pol = policy_tx(tx).await?;
     let now = crate::now();
     let mut notify_units: Vec<i64> = Vec::new();
     let (title, body);
@@ -487,7 +487,7 @@ pub async fn reroute(
         handler = u.id;
     }
     let cal = calendar_tx(tx).await?;
-    let deadline = rules::deadline(to, today, None, &cal, policy());
+    let deadline = rules::deadline(to, today, None, &cal, policy_tx(tx).await?);
     exec_tx!(tx, c => sqlx::query("UPDATE problem SET status = $1, tier = $2, handler_unit_id = $3, assignee_unit_id = NULL, leader_id = $4, step_since = $5, deadline = $6, updated_at = $7 WHERE id = $8")
         .bind(to.as_str()).bind(tier.level()).bind(handler).bind(leader).bind(today).bind(deadline).bind(crate::now()).bind(id).execute(c).await)?;
     step(

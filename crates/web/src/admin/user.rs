@@ -121,11 +121,6 @@ async fn form_page(
         || me.lang.t("新增用户", "New user").to_string(),
         |u| format!("{}（{}）", u.name, u.username),
     );
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = FormPage {
         c: Chrome::new(me, "users", title),
         editing,
@@ -134,7 +129,7 @@ async fn form_page(
         error,
         saved,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 fn input_of(p: &Pairs) -> UserInput {

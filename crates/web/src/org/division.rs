@@ -119,11 +119,6 @@ async fn form_page(
         Some(d) => format!("{} {}", me.lang.t("编辑区划", "Edit division"), d.name),
         None => me.lang.t("新增区划", "New division").to_string(),
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = FormPage {
         c: Chrome::new(me, "divisions", title),
         editing,
@@ -132,7 +127,7 @@ async fn form_page(
         kinds: kinds(me.lang),
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 fn input_of(p: &Pairs) -> DivisionInput {

@@ -151,11 +151,6 @@ async fn form_page(
         Some(u) => u.name.clone(),
         None => me.lang.t("新增单位", "New unit").to_string(),
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let kinds = kinds(me.lang)
         .into_iter()
         .filter(|(k, _)| {
@@ -170,7 +165,7 @@ async fn form_page(
         kinds,
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 fn input_of(p: &Pairs) -> UnitInput {

@@ -494,11 +494,6 @@ async fn render_detail(
                 .scope(Permission::ProjectWrite)
                 .allows(*u, None)
         });
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let problems = gongjian_store::problem::countdown(
         &st.db,
         &me.actor,
@@ -531,7 +526,7 @@ async fn render_detail(
         plan_year: project::this_year(),
         d,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 #[derive(Template)]
@@ -571,11 +566,6 @@ async fn form_page(
         .map_or(l.t("新增项目", "New project").to_string(), |p| {
             p.name.clone()
         });
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let campaigns = input
         .tags
         .iter()
@@ -604,7 +594,7 @@ async fn form_page(
         input,
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 fn input_of(p: &Pairs) -> ProjectInput {

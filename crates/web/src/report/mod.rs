@@ -376,11 +376,6 @@ async fn render_report(
     let light = rs::light_of(&st.db, &me.actor, y, m, project)
         .await?
         .map(|(r, _)| r);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = ReportPage {
         c: Chrome::new(
             me,
@@ -414,7 +409,7 @@ async fn render_report(
         light,
         v,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 fn bad_upload(e: impl std::fmt::Display) -> AppError {

@@ -35,11 +35,6 @@ pub(super) async fn render_periods(
         None => gongjian_domain::project::year_month(chrono::Local::now().date_naive()),
     };
     let cal = rs::calendar(&st.db).await?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = PeriodsPage {
         c: Chrome::new(
             me,
@@ -52,7 +47,7 @@ pub(super) async fn render_periods(
         next_deadline: rs::default_deadline(&cal, y, m).to_string(),
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 pub(super) fn date_field(raw: Option<String>) -> Result<Option<NaiveDate>, StoreError> {

@@ -48,11 +48,6 @@ pub(super) async fn render_settings(
             )
         })
         .collect();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let rule = rule.unwrap_or(cur);
     let page = SettingsPage {
         c: Chrome::new(
@@ -70,7 +65,7 @@ pub(super) async fn render_settings(
         error,
         saved,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 pub(super) fn points_bp(field: &'static str, raw: &str) -> Result<i64, StoreError> {

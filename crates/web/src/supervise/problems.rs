@@ -31,6 +31,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/problems/board", get(board_page))
         .route("/problems/export.xlsx", get(export_xlsx))
         .route("/problems/routes", post(route_submit))
+        .route("/problems/policy", post(policy_submit))
         .route("/problems/channels", post(channel_submit))
         .route("/problems/channels/{id}/delete", post(channel_delete))
         .route("/problems/{id}", get(problem_page))
@@ -271,11 +272,6 @@ async fn render_new(
         .filter(|s| admin || !s.is_rectification())
         .map(|s| (s.as_str(), s.zh()))
         .collect();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = NewPage {
         c: Chrome::new(
             me,
@@ -289,7 +285,7 @@ async fn render_new(
         values,
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 async fn new_page(
@@ -398,11 +394,6 @@ async fn render_problem(
     } else {
         Vec::new()
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = ProblemPage {
         c: Chrome::new(
             me,
@@ -420,7 +411,7 @@ async fn render_problem(
         tiers: choices(Tier::ALL, Tier::as_str, Tier::zh),
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 async fn problem_page(
@@ -517,6 +508,7 @@ struct BoardPage {
     channels: Vec<Channel>,
     kinds: Vec<(&'static str, &'static str)>,
     last_run: Option<String>,
+    policy: gongjian_domain::problem::Policy,
     error: Option<FormError>,
 }
 
@@ -571,11 +563,6 @@ async fn render_board(
                     .format("%Y-%m-%d %H:%M")
             )
         });
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = BoardPage {
         c: Chrome::new(
             me,
@@ -591,9 +578,10 @@ async fn render_board(
         channels,
         kinds: notify::KINDS.to_vec(),
         last_run,
+        policy: pb::policy(&st.db).await?,
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 async fn board_page(State(st): State<AppState>, me: Me) -> Result<Response, AppError> {
@@ -617,6 +605,14 @@ async fn route_submit(State(st): State<AppState>, me: Me, p: Pairs) -> Result<Re
     let r = in_tx!(st.db, |tx| pb::set_route(&mut tx, &me.actor, &cat, &unit)
         .await?);
     admin_then(&st, &me, r).await
+}
+
+async fn policy_submit(State(st): State<AppState>, me: Me, p: Pairs) -> Result<Response, AppError> {
+    let (a, r) = (p.get("accept_days"), p.get("reply_days"));
+    let res = in_tx!(st.db, |tx| {
+        pb::set_policy(&mut tx, &me.actor, &a, &r).await?;
+    });
+    admin_then(&st, &me, res).await
 }
 
 async fn channel_submit(

@@ -9,7 +9,6 @@ use crate::{AppError, AppState, in_tx};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use gongjian_domain::access::Permission;
@@ -121,11 +120,6 @@ async fn render_list(
     } else {
         Vec::new()
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = ListPage {
         c: Chrome::new(
             me,
@@ -143,7 +137,7 @@ async fn render_list(
         values,
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 async fn list_page(
@@ -217,11 +211,6 @@ async fn render_task(
     let working = matches!(t.status(), Status::Issued | Status::InProgress);
     let lead = a.has(Permission::TaskWrite) && ws.allows(Some(t.lead_unit_id), None);
     let today = gongjian_store::today();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = TaskPage {
         c: Chrome::new(me, "tasks", t.title.clone()),
         overdue_days: t.overdue_days(today),
@@ -235,7 +224,7 @@ async fn render_task(
         today: today.to_string(),
         error,
     };
-    Ok((status, view::render(&page)).into_response())
+    Ok(view::respond(&page, page.error.is_some()))
 }
 
 async fn task_page(
