@@ -197,6 +197,16 @@ async fn a_problem_goes_from_raised_to_closed_over_http() {
         "{}",
         board.text
     );
+    // By unit, from the board's link: the eastern district's list has the problem.
+    let at = board
+        .text
+        .find("/problems?unit_id=")
+        .expect("unit links on the board");
+    let link: String = board.text[at..].chars().take_while(|c| *c != '"').collect();
+    let by_unit = office.get(&link).await;
+    assert!(by_unit.text.contains("专线接入方案未确定"), "{link}");
+    let none = office.get("/problems?unit_id=999999").await;
+    assert!(none.text.contains("没有符合条件的问题"));
     let (st, ct, bytes) = office.download("/problems/export.xlsx").await;
     assert_eq!(st, StatusCode::OK);
     assert!(ct.contains("spreadsheet"));

@@ -49,6 +49,7 @@ pub(crate) struct ListQuery {
     source: Option<String>,
     overdue: Option<String>,
     project_id: Option<String>,
+    unit_id: Option<String>,
     q: Option<String>,
     page: Option<i64>,
 }
@@ -70,7 +71,7 @@ impl ListQuery {
                 .project_id
                 .as_deref()
                 .and_then(|v| v.trim().parse().ok()),
-            unit_id: None,
+            unit_id: self.unit_id.as_deref().and_then(|v| v.trim().parse().ok()),
             q: blank(&self.q),
         }
     }
@@ -82,6 +83,7 @@ impl ListQuery {
             ("source", self.source.clone()),
             ("overdue", self.overdue.clone()),
             ("project_id", self.project_id.clone()),
+            ("unit_id", self.unit_id.clone()),
             ("q", self.q.clone()),
         ])
     }
