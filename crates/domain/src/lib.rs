@@ -3,6 +3,7 @@
 //! Each feature of the brief is a module with the glossary's name.
 
 pub mod access;
+pub mod arena;
 pub mod attachment;
 pub mod calendar;
 pub mod division;
