@@ -67,11 +67,17 @@ pub enum Permission {
     /// Issue supervised tasks, verify or return completion claims.
     #[serde(rename = "task.admin")]
     TaskAdmin,
+    /// Enter arena values (with evidence) for units in scope.
+    #[serde(rename = "arena.write")]
+    ArenaWrite,
+    /// Configure arenas, review entered values, score and publish.
+    #[serde(rename = "arena.admin")]
+    ArenaAdmin,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 19] = [
         Self::OrgRead,
         Self::OrgWrite,
         Self::UserRead,
@@ -89,6 +95,8 @@ impl Permission {
         Self::ProblemAdmin,
         Self::TaskWrite,
         Self::TaskAdmin,
+        Self::ArenaWrite,
+        Self::ArenaAdmin,
     ];
 
     /// The identifier stored in the database and used in the API.
@@ -111,6 +119,8 @@ impl Permission {
             Self::ProblemAdmin => "problem.admin",
             Self::TaskWrite => "task.write",
             Self::TaskAdmin => "task.admin",
+            Self::ArenaWrite => "arena.write",
+            Self::ArenaAdmin => "arena.admin",
         }
     }
 
@@ -134,6 +144,8 @@ impl Permission {
             Self::ProblemAdmin => "管理问题清单",
             Self::TaskWrite => "办理督办任务",
             Self::TaskAdmin => "交办与核验督办任务",
+            Self::ArenaWrite => "填报擂台赛数据",
+            Self::ArenaAdmin => "管理擂台赛与发布成绩",
         }
     }
 }
@@ -280,6 +292,8 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
                 ProblemWrite,
                 ProblemAdmin,
                 TaskWrite,
+                ArenaWrite,
+                ArenaAdmin,
             ],
             scope: All,
         },
@@ -318,6 +332,7 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
                 ReportReview,
                 ProblemWrite,
                 TaskWrite,
+                ArenaWrite,
             ],
             scope: OwnUnitAndBelow,
         },
@@ -333,6 +348,7 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = {
                 ReportWrite,
                 ProblemWrite,
                 TaskWrite,
+                ArenaWrite,
             ],
             scope: OwnUnit,
         },

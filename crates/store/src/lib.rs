@@ -7,6 +7,7 @@
 //! checks its access through `gongjian_domain::access`, and writes its audit record in
 //! the same transaction.
 
+pub mod arena;
 pub mod attachment;
 pub mod audit;
 pub mod auth;

@@ -34,6 +34,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0005_problems.sql"),
         include_str!("../../../migrations/postgres/0005_problems.sql"),
     ),
+    (
+        6,
+        "arenas",
+        include_str!("../../../migrations/sqlite/0006_arenas.sql"),
+        include_str!("../../../migrations/postgres/0006_arenas.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.
