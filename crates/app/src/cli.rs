@@ -134,6 +134,12 @@ pub enum Command {
         #[command(subcommand)]
         action: NotifyAction,
     },
+    /// 擂台赛：列出、计分（可假设）/ arenas: list, score (with what-if)
+    Arena {
+        /// 操作 / action
+        #[command(subcommand)]
+        action: ArenaAction,
+    },
     /// 用户管理 / manage users
     User {
         /// 操作 / action
@@ -202,6 +208,37 @@ pub enum PeriodAction {
     },
     /// 列出报送期 / list periods
     List,
+}
+
+/// Arena actions.
+#[derive(Subcommand, Debug)]
+pub enum ArenaAction {
+    /// 列出擂台 / list arenas
+    List {
+        /// 以 JSON 输出 / print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 按当前数据计分（不保存）/ score a period from the data as it is (nothing saved)
+    Score {
+        /// 擂台代码 / arena code
+        arena: String,
+        /// 期间：YYYY-MM、YYYY-Qn、YYYY-H1 或 YYYY / period
+        #[arg(long)]
+        period: String,
+        /// 假设文件（JSON：[{"participant","indicator","value"|"delta"}]）/ what-if file
+        #[arg(long)]
+        what_if: Option<String>,
+        /// 以 JSON 输出 / print JSON
+        #[arg(long)]
+        json: bool,
+        /// 计算后保存为新版本（与上一版相同则不保存）/ store as a new revision
+        #[arg(long)]
+        save: bool,
+        /// 保存后发布 / publish after saving
+        #[arg(long)]
+        publish: bool,
+    },
 }
 
 /// Problem list actions.
@@ -604,6 +641,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Problems { action } => {
             crate::supervise::problems(&open(&cli.db).await?, action).await
         }
+        Command::Arena { action } => crate::arena::run(&open(&cli.db).await?, action).await,
         Command::Tasks { action } => crate::supervise::tasks(&open(&cli.db).await?, action).await,
         Command::Jobs { action } => crate::supervise::jobs_cmd(&open(&cli.db).await?, action).await,
         Command::Notify { action } => {

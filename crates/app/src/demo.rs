@@ -19,7 +19,7 @@ pub fn password() -> String {
         .unwrap_or_else(|| DEFAULT_PASSWORD.into())
 }
 
-const DIVISIONS: &[(&str, &str, &str, &[&str])] = &[
+pub(crate) const DIVISIONS: &[(&str, &str, &str, &[&str])] = &[
     (
         "990102",
         "东城区",
@@ -255,6 +255,9 @@ async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
         meeting(db, a, y, m - 1).await?;
     }
     crate::demo_supervise::load(db).await?;
+    if m > 1 {
+        crate::demo_arenas::load(db, y, m - 1).await?;
+    }
     Ok(())
 }
 

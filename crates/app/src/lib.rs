@@ -1,11 +1,13 @@
 //! The `gongjian` command: web server and operator CLI, demo data and imports.
 
+pub mod arena;
 pub mod bench;
 pub mod bench_problems;
 pub mod bench_reports;
 pub mod cli;
 pub mod deliver;
 pub mod demo;
+pub mod demo_arenas;
 pub mod demo_supervise;
 pub mod import;
 pub mod report;

@@ -454,6 +454,29 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(std::fs::read(&out).unwrap().starts_with(b"PK"), "{file}");
     }
+    // Arenas: a district's score opens into its components and the projects behind them,
+    // down to a project's monthly report.
+    d.go(&format!("{base}/arenas/xmjs")).await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('#board tbody tr[data-unit]').length >= 10")
+            .await,
+        "the scoreboard lists the districts"
+    );
+    d.screenshot("arena.png").await;
+    d.go(&format!("{base}/arenas/xmjs")).await;
+    d.click("#board tbody tr[data-unit='990102'] td a").await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('#components tbody tr[data-indicator]').length === 3 && document.querySelectorAll('#projects-behind a.report-link').length > 0")
+            .await,
+        "the explanation shows every indicator and the projects behind the figures"
+    );
+    d.screenshot("arena-explain.png").await;
+    d.click("#projects-behind a.report-link").await;
+    assert!(
+        d.wait_for("return location.pathname.startsWith('/reports/') && !!document.querySelector('#report-view')")
+            .await,
+        "the drill-down reaches a project's monthly report"
+    );
     // Problems: the overdue board with the funnel, the per-unit statistics and the
     // problems the demo has escalated; one problem with its history.
     d.go(&format!("{base}/problems/board")).await;

@@ -154,6 +154,29 @@ pub fn points_text(m: Milli) -> String {
     format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100)
 }
 
+/// A value as shown in a formula: money (indicator unit 万元, values in yuan) in 万元,
+/// other values with thousands separators and their unit.
+pub fn show_value(ind: &Indicator, v: i64) -> String {
+    if ind.unit == "万元" {
+        format!("{} 万元", crate::money::wan_grouped(v))
+    } else {
+        let digits = v.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        let sign = if v < 0 { "-" } else { "" };
+        if ind.unit.is_empty() {
+            format!("{sign}{out}")
+        } else {
+            format!("{sign}{out} {}", ind.unit)
+        }
+    }
+}
+
 /// Points of one input by a method that does not depend on the other participants.
 /// `None` for `rank` (scored across the field).
 fn points_alone(ind: &Indicator, inp: Input) -> Option<(Milli, String)> {
@@ -217,11 +240,11 @@ fn points_alone(ind: &Indicator, inp: Input) -> Option<(Milli, String)> {
             Some((
                 p as Milli,
                 format!(
-                    "{name}：功效系数，{} 分得 {}%、{} 分得满分，实际 {} → {} 分",
-                    floor,
+                    "{name}：功效系数，{} 得 {}%、{} 得满分，实际 {} → {} 分",
+                    show_value(ind, *floor),
                     base_pct,
-                    ceiling,
-                    inp.value,
+                    show_value(ind, *ceiling),
+                    show_value(ind, inp.value),
                     points_text(p as Milli)
                 ),
             ))
@@ -240,7 +263,7 @@ fn points_alone(ind: &Indicator, inp: Input) -> Option<(Milli, String)> {
                 p,
                 format!(
                     "{name}：实际 {}，{} → {} 分",
-                    inp.value,
+                    show_value(ind, inp.value),
                     hit.map_or("未达最低档".to_string(), |(t, _)| format!(
                         "达到 {t} 档"
                     )),
@@ -251,14 +274,14 @@ fn points_alone(ind: &Indicator, inp: Input) -> Option<(Milli, String)> {
         Method::Completion { k, cap } => {
             let t = inp.target.unwrap_or(0);
             let cap_m = i128::from((*cap).max(0)) * 1000;
-            let k = i128::from((*k).max(0)) * 1000;
+            let k_m = i128::from((*k).max(0)) * 1000;
             let p = match ind.direction {
                 Direction::Higher if t > 0 && inp.value > 0 => {
-                    div_round(k * i128::from(inp.value), i128::from(t)).min(cap_m)
+                    div_round(k_m * i128::from(inp.value), i128::from(t)).min(cap_m)
                 }
                 Direction::Lower if inp.value <= 0 => cap_m,
                 Direction::Lower if t > 0 => {
-                    div_round(k * i128::from(t), i128::from(inp.value)).min(cap_m)
+                    div_round(k_m * i128::from(t), i128::from(inp.value)).min(cap_m)
                 }
                 _ => 0,
             };
@@ -266,8 +289,8 @@ fn points_alone(ind: &Indicator, inp: Input) -> Option<(Milli, String)> {
                 p as Milli,
                 format!(
                     "{name}：{k} × 完成 {} ÷ 计划 {}（最多 {cap} 分）= {} 分",
-                    inp.value,
-                    t,
+                    show_value(ind, inp.value),
+                    show_value(ind, t),
                     points_text(p as Milli)
                 ),
             ))
@@ -335,7 +358,7 @@ pub fn score(
                     formula: format!(
                         "{}：实际 {}，第 {r} 名 → {} 分",
                         ind.name,
-                        inp.value,
+                        show_value(ind, inp.value),
                         points_text(pts)
                     ),
                 });
@@ -843,6 +866,13 @@ mod tests {
         assert_eq!(t["a"], 66_000);
         // b: 10; 59 → 0; 60 × 1.5 = 90 capped 72 → 82.
         assert_eq!(t["b"], 82_000);
+        let y = s.iter().find(|x| x.code == "a").unwrap().components[2]
+            .formula
+            .clone();
+        assert!(
+            y.starts_with("y：60 × 完成 8 ÷ 计划 10（最多 72 分）= 48.00 分"),
+            "{y}"
+        );
         // c: rank 3 → 6; 90 → 10; 60 → 76.
         assert_eq!(t["c"], 76_000);
         // d: rank 4 → last entry 6; 60 → 6; 0; −2.5 → 9.5.
@@ -850,6 +880,17 @@ mod tests {
         assert_eq!(s.iter().map(|x| x.rank).collect::<Vec<_>>(), [1, 2, 3, 4]);
         assert_eq!(points_text(9_500), "9.50");
         assert_eq!(points_text(-2_505), "-2.51");
+    }
+
+    #[test]
+    fn values_are_shown_in_their_unit() {
+        let mut i = ind("inv", 10, Method::Ratio { cap_pct: 100 }, Direction::Higher);
+        i.unit = "万元".into();
+        assert_eq!(show_value(&i, 123_456_700), "12,345.67 万元");
+        i.unit = "户".into();
+        assert_eq!(show_value(&i, 1_234_567), "1,234,567 户");
+        i.unit = String::new();
+        assert_eq!(show_value(&i, -1000), "-1,000");
     }
 
     #[test]
@@ -1071,7 +1112,9 @@ mod tests {
         ]
     }
 
-    fn any_case() -> impl Strategy<Value = (Vec<Indicator>, Vec<(i64, Option<i64>)>, usize)> {
+    type Case = (Vec<Indicator>, Vec<(i64, Option<i64>)>, usize);
+
+    fn any_case() -> impl Strategy<Value = Case> {
         (
             proptest::collection::vec((any_method(), 1i64..100, any::<bool>()), 1..4),
             2usize..7,

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod arena;
 pub mod assets;
 pub mod audit;
 pub mod error;
@@ -84,6 +85,7 @@ pub fn app(state: AppState) -> Router {
         .merge(report::router())
         .merge(meeting::router())
         .merge(supervise::router())
+        .merge(arena::router())
         .merge(admin::router())
         .merge(audit::router())
         .merge(account::router())

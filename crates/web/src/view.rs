@@ -95,7 +95,7 @@ const MODULES: [NavItem; 12] = [
     NavItem {
         zh: "擂台赛",
         en: "Arenas",
-        href: None,
+        href: Some("/arenas"),
         key: "arenas",
     },
     NavItem {

@@ -191,6 +191,13 @@ pub async fn inputs(
         "SELECT indicator, unit_id, target FROM arena_target WHERE arena_id = $1 AND year = $2")
         .bind(arena.id).bind(i64::from(y)).fetch_all(c).await)?;
     let light_month = format!("{y}年{m}月红黄绿灯");
+    let mut unit_names: HashMap<String, String> = HashMap::new();
+    for IndicatorDef { source, .. } in &rule.indicators {
+        if let Source::Entered { unit } = source {
+            let n: Option<String> = on_db!(db, c => sqlx::query_scalar("SELECT name FROM unit WHERE code = $1").bind(unit.clone()).fetch_optional(c).await)?;
+            unit_names.insert(unit.clone(), n.unwrap_or_else(|| unit.clone()));
+        }
+    }
     let mut out = Inputs::new();
     for (i, part) in parts.iter().enumerate() {
         let s = sums[i];
@@ -299,4 +306,49 @@ pub async fn inputs(
         }
     }
     Ok(out)
+}
+
+/// A project behind a participant's investment figures.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProjectLine {
+    pub project_id: i64,
+    pub name: String,
+    pub division_name: String,
+    /// This year's cumulative investment, yuan.
+    pub cumulative: i64,
+    pub annual: Option<i64>,
+    pub target: Option<i64>,
+    pub light: String,
+}
+
+/// The projects whose lights of the period's last month make up a participant's
+/// investment figures (its division subtree, or a company's own projects), largest first.
+pub async fn projects_behind(db: &Db, part: &Participant, p: Period) -> Result<Vec<ProjectLine>> {
+    let (y, m) = (i64::from(p.year()), i64::from(p.end_month()));
+    type Row = (i64, String, String, i64, Option<i64>, Option<i64>, String);
+    let rows: Vec<Row> = match part.governs_division_id {
+        Some(d) => on_db!(db, c => sqlx::query_as(
+            "WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM division WHERE id = $1 UNION ALL SELECT dd.id, sub.depth + 1 FROM division dd JOIN sub ON dd.parent_id = sub.id WHERE sub.depth < 32) \
+             SELECT p.id, p.name, dv.name, l.cumulative, l.annual, l.target, l.light FROM light l JOIN project p ON p.id = l.project_id JOIN division dv ON dv.id = p.division_id \
+             WHERE l.year = $2 AND l.month = $3 AND p.division_id IN (SELECT id FROM sub) ORDER BY l.cumulative DESC, p.id")
+            .bind(d).bind(y).bind(m).fetch_all(c).await)?,
+        None => on_db!(db, c => sqlx::query_as(
+            "SELECT p.id, p.name, dv.name, l.cumulative, l.annual, l.target, l.light FROM light l JOIN project p ON p.id = l.project_id JOIN division dv ON dv.id = p.division_id \
+             WHERE l.year = $2 AND l.month = $3 AND p.owner_unit_id = $1 ORDER BY l.cumulative DESC, p.id")
+            .bind(part.unit_id).bind(y).bind(m).fetch_all(c).await)?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(
+            |(project_id, name, division_name, cumulative, annual, target, light)| ProjectLine {
+                project_id,
+                name,
+                division_name,
+                cumulative,
+                annual,
+                target,
+                light,
+            },
+        )
+        .collect())
 }

@@ -313,6 +313,7 @@ pub async fn set_target(
     audit::record(tx, actor, "target", "arena", a.id, None, Some(&serde_json::json!({"indicator": indicator, "unit": unit_code, "year": year, "target": target}))).await
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Enters a value for an entered indicator (arena.write, by the named unit or the
 /// office), with its evidence; it counts once the office approves it.
 pub async fn enter(

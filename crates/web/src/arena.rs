@@ -1,0 +1,406 @@
+//! Arena pages: the list, a period's scoreboard (stored revision or live), a
+//! participant's explanation down to the projects and their reports, what-if, scoring and
+//! publishing for the office, and the public, login-free pages of published results.
+
+use crate::session::Me;
+use crate::view::{self, Chrome, FormError, Pairs};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use gongjian_domain::access::Permission;
+use gongjian_domain::arena::Period;
+use gongjian_domain::money::wan_grouped;
+use gongjian_store::StoreError;
+use gongjian_store::arena::{
+    self as ar, Arena, ArenaResult, Change, ParticipantResult, ProjectLine,
+};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/arenas", get(list_page))
+        .route("/arenas/{code}", get(board_page))
+        .route("/arenas/{code}/{period}/save", post(save_submit))
+        .route("/arenas/{code}/{period}/publish", post(publish_submit))
+        .route("/arenas/{code}/{period}/{unit}", get(explain_page))
+        .route("/public/arenas", get(public_list))
+        .route("/public/arenas/{code}/{period}", get(public_board))
+}
+
+fn flag_zh(f: &Option<String>) -> &'static str {
+    match f.as_deref() {
+        Some("red") => "红旗",
+        Some("yellow") => "黄旗",
+        Some("black") => "黑榜",
+        _ => "",
+    }
+}
+
+/// The period a page shows: the query's, else the newest published, else last month.
+async fn pick_period(st: &AppState, arena: &Arena, q: Option<&str>) -> Result<Period, AppError> {
+    if let Some(p) = q.filter(|p| !p.trim().is_empty()) {
+        return Ok(Period::parse(p).map_err(StoreError::from)?);
+    }
+    if let Some(p) = ar::published_periods(&st.db, arena.id).await?.first() {
+        return Ok(Period::parse(p).map_err(StoreError::from)?);
+    }
+    let (y, m) = gongjian_domain::project::year_month(gongjian_store::today());
+    Ok(if m == 1 {
+        Period::Month(y - 1, 12)
+    } else {
+        Period::Month(y, m - 1)
+    })
+}
+
+#[derive(Template)]
+#[template(path = "arenas.html")]
+struct ListPage {
+    c: Chrome,
+    arenas: Vec<(Arena, Vec<String>)>,
+}
+
+async fn list_page(State(st): State<AppState>, me: Me) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectRead)
+        .map_err(StoreError::from)?;
+    let mut arenas = Vec::new();
+    for a in ar::list(&st.db).await? {
+        let p = ar::published_periods(&st.db, a.id).await?;
+        arenas.push((a, p));
+    }
+    Ok(view::render(&ListPage {
+        c: Chrome::new(&me, "arenas", me.lang.t("擂台赛", "Arenas").into()),
+        arenas,
+    }))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct BoardQuery {
+    period: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "arena.html")]
+struct BoardPage {
+    c: Chrome,
+    a: Arena,
+    r: ArenaResult,
+    period: String,
+    period_zh: String,
+    /// "第 N 版（已发布）", "第 N 版（未发布）" or "实时计算，未保存".
+    state: String,
+    stale: bool,
+    can_admin: bool,
+    published: Vec<String>,
+    error: Option<FormError>,
+}
+
+impl BoardPage {
+    fn flag(&self, p: &ParticipantResult) -> &'static str {
+        flag_zh(&p.flag)
+    }
+}
+
+async fn render_board(
+    st: &AppState,
+    me: &Me,
+    code: &str,
+    period: Option<&str>,
+    error: Option<FormError>,
+) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectRead)
+        .map_err(StoreError::from)?;
+    let a = ar::by_code(&st.db, code).await?;
+    let p = pick_period(st, &a, period).await?;
+    let live = ar::compute(&st.db, &a.code, &p.key(), &[]).await?;
+    let stored = ar::latest(&st.db, &a, p).await?;
+    let (r, state, stale) = match stored {
+        Some((rev, published, r)) => {
+            let stale = r != live;
+            let s = format!(
+                "第 {rev} 版（{}）",
+                if published { "已发布" } else { "未发布" }
+            );
+            (r, s, stale)
+        }
+        None => (live, "实时计算，未保存".to_string(), false),
+    };
+    Ok(view::respond(
+        &BoardPage {
+            c: Chrome::new(me, "arenas", a.name.clone()),
+            period: p.key(),
+            period_zh: p.zh(),
+            state,
+            stale,
+            can_admin: me.actor.access.has(Permission::ArenaAdmin),
+            published: ar::published_periods(&st.db, a.id).await?,
+            a,
+            r,
+            error: error.clone(),
+        },
+        error.is_some(),
+    ))
+}
+
+async fn board_page(
+    State(st): State<AppState>,
+    me: Me,
+    Path(code): Path<String>,
+    Query(q): Query<BoardQuery>,
+) -> Result<Response, AppError> {
+    render_board(&st, &me, &code, q.period.as_deref(), None).await
+}
+
+async fn save_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path((code, period)): Path<(String, String)>,
+    _p: Pairs,
+) -> Result<Response, AppError> {
+    match ar::save(&st.db, &me.actor, &code, &period)
+        .await
+        .map_err(AppError::from)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/arenas/{code}?period={period}")).into_response()),
+        Err(e) if e.field.is_some() => {
+            render_board(
+                &st,
+                &me,
+                &code,
+                Some(&period),
+                Some(FormError::of(&e, me.lang)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn publish_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path((code, period)): Path<(String, String)>,
+    _p: Pairs,
+) -> Result<Response, AppError> {
+    match ar::publish(&st.db, &me.actor, &code, &period)
+        .await
+        .map_err(AppError::from)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/arenas/{code}?period={period}")).into_response()),
+        Err(e) if e.field.is_some() => {
+            render_board(
+                &st,
+                &me,
+                &code,
+                Some(&period),
+                Some(FormError::of(&e, me.lang)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct ExplainQuery {
+    /// What-if: indicator code and an amount to add.
+    indicator: Option<String>,
+    delta: Option<String>,
+}
+
+struct ProjectRow {
+    l: ProjectLine,
+    cumulative: String,
+    annual: String,
+    target: String,
+}
+
+#[derive(Template)]
+#[template(path = "arena_explain.html")]
+struct ExplainPage {
+    c: Chrome,
+    a: Arena,
+    period: String,
+    period_zh: String,
+    report_period: String,
+    p: ParticipantResult,
+    total: usize,
+    projects: Vec<ProjectRow>,
+    what_if: Option<(String, ParticipantResult)>,
+    indicators: Vec<(String, String)>,
+    error: Option<FormError>,
+}
+
+impl ExplainPage {
+    fn pts(&self, milli: &i64) -> String {
+        gongjian_domain::arena::points_text(*milli)
+    }
+}
+
+async fn explain_page(
+    State(st): State<AppState>,
+    me: Me,
+    Path((code, period, unit)): Path<(String, String, String)>,
+    Query(q): Query<ExplainQuery>,
+) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectRead)
+        .map_err(StoreError::from)?;
+    let a = ar::by_code(&st.db, &code).await?;
+    let pd = Period::parse(&period).map_err(StoreError::from)?;
+    let r = match ar::latest(&st.db, &a, pd).await? {
+        Some((_, _, r)) => r,
+        None => ar::compute(&st.db, &a.code, &pd.key(), &[]).await?,
+    };
+    let p = r
+        .participants
+        .iter()
+        .find(|p| p.code == unit)
+        .cloned()
+        .ok_or_else(|| StoreError::not_found("参赛单位", "participant", &unit))?;
+    let parts = ar::participants(&st.db, a.id).await?;
+    let part = parts
+        .iter()
+        .find(|x| x.code == unit)
+        .ok_or_else(|| StoreError::not_found("参赛单位", "participant", &unit))?;
+    // Projects are shown only to those who may see them.
+    let scope = me.actor.access.scope(Permission::ProjectRead);
+    let projects = if scope.all || scope.units.contains(&part.unit_id) {
+        ar::projects_behind(&st.db, part, pd).await?
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .map(|l| ProjectRow {
+        cumulative: wan_grouped(l.cumulative),
+        annual: l.annual.map_or("—".into(), wan_grouped),
+        target: l.target.map_or("—".into(), wan_grouped),
+        l,
+    })
+    .collect();
+    let mut error = None;
+    let what_if = match (
+        q.indicator.as_deref().filter(|s| !s.is_empty()),
+        q.delta.as_deref().filter(|s| !s.trim().is_empty()),
+    ) {
+        (Some(ind), Some(d)) => match d.trim().replace([',', '，'], "").parse::<i64>() {
+            Ok(delta) => {
+                let w = ar::compute(
+                    &st.db,
+                    &a.code,
+                    &pd.key(),
+                    &[Change {
+                        participant: unit.clone(),
+                        indicator: ind.to_string(),
+                        value: None,
+                        delta: Some(delta),
+                    }],
+                )
+                .await?;
+                w.participants
+                    .into_iter()
+                    .find(|x| x.code == unit)
+                    .map(|x| (format!("{ind} + {delta}"), x))
+            }
+            Err(_) => {
+                error = Some(FormError {
+                    text: me
+                        .lang
+                        .t(
+                            "假设的增加量应为整数。",
+                            "The amount must be a whole number.",
+                        )
+                        .into(),
+                    field: "delta".into(),
+                });
+                None
+            }
+        },
+        _ => None,
+    };
+    let indicators = p
+        .components
+        .iter()
+        .map(|c| (c.indicator.clone(), c.name.clone()))
+        .collect();
+    Ok(view::respond(
+        &ExplainPage {
+            c: Chrome::new(&me, "arenas", format!("{} · {}", a.name, p.name)),
+            period: pd.key(),
+            period_zh: pd.zh(),
+            report_period: format!("{}-{:02}", pd.year(), pd.end_month()),
+            total: r.participants.len(),
+            a,
+            p,
+            projects,
+            what_if,
+            indicators,
+            error: error.clone(),
+        },
+        error.is_some(),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "public_arenas.html")]
+struct PublicList {
+    l: crate::i18n::Lang,
+    arenas: Vec<(Arena, Vec<String>)>,
+}
+
+async fn public_list(
+    State(st): State<AppState>,
+    l: crate::i18n::Lang,
+) -> Result<Response, AppError> {
+    let mut arenas = Vec::new();
+    for a in ar::list(&st.db).await? {
+        let p = ar::published_periods(&st.db, a.id).await?;
+        if !p.is_empty() {
+            arenas.push((a, p));
+        }
+    }
+    Ok(view::render(&PublicList { l, arenas }))
+}
+
+#[derive(Template)]
+#[template(path = "public_arena.html")]
+struct PublicBoard {
+    l: crate::i18n::Lang,
+    r: ArenaResult,
+    period_zh: String,
+}
+
+impl PublicBoard {
+    fn flag(&self, p: &ParticipantResult) -> &'static str {
+        flag_zh(&p.flag)
+    }
+}
+
+/// Only published results: an unpublished period is "not found" here.
+async fn public_board(
+    State(st): State<AppState>,
+    l: crate::i18n::Lang,
+    Path((code, period)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let pd = Period::parse(&period).map_err(StoreError::from)?;
+    let (_, r) = ar::published(&st.db, &code, &period)
+        .await?
+        .ok_or_else(|| {
+            StoreError::not_found(
+                "已发布的成绩",
+                "published result",
+                format!("{code} {period}"),
+            )
+        })?;
+    Ok(view::render(&PublicBoard {
+        l,
+        r,
+        period_zh: pd.zh(),
+    }))
+}
