@@ -97,8 +97,8 @@ pub enum Command {
         /// 每项重复次数 / runs per benchmark
         #[arg(long, default_value_t = 5)]
         runs: usize,
-        /// 哪一组：registry（项目库）、reports（月报）、problems（问题清单与作业）或 all / which suite
-        #[arg(long, default_value = "all", value_parser = ["all", "registry", "reports", "problems"])]
+        /// 哪一组：registry（项目库）、reports（月报）、problems（问题清单与作业）、arenas（擂台赛计分）或 all / which suite
+        #[arg(long, default_value = "all", value_parser = ["all", "registry", "reports", "problems", "arenas"])]
         suite: String,
         /// 月报基准每轮提交的月报数 / reports submitted per run of the reporting benchmark
         #[arg(long, default_value_t = 10_000)]
@@ -109,6 +109,9 @@ pub enum Command {
         /// 问题清单基准的问题数 / problems of the problem-list benchmark
         #[arg(long, default_value_t = 100_000)]
         problems: usize,
+        /// 擂台赛基准生成多少个月的月报 / months of reports of the arena benchmark
+        #[arg(long, default_value_t = 6)]
+        arena_months: usize,
     },
     /// 问题清单 / problem lists
     Problems {
@@ -238,6 +241,46 @@ pub enum ArenaAction {
         /// 保存后发布 / publish after saving
         #[arg(long)]
         publish: bool,
+    },
+    /// 填报指标数据（待审核）/ enter a value (to be reviewed)
+    Enter {
+        /// 擂台代码 / arena code
+        arena: String,
+        /// 指标代码 / indicator code
+        #[arg(long)]
+        indicator: String,
+        /// 参赛单位代码 / participant unit code
+        #[arg(long)]
+        unit: String,
+        /// 期间 / period
+        #[arg(long)]
+        period: String,
+        /// 数值 / value
+        #[arg(long)]
+        value: i64,
+        /// 数据来源或佐证 / evidence
+        #[arg(long)]
+        evidence: String,
+        /// 同时审核通过 / approve at once
+        #[arg(long)]
+        approve: bool,
+    },
+    /// 加减分（分，可为小数，负数为减分）/ bonus or penalty in points (negative: penalty)
+    Adjust {
+        /// 擂台代码 / arena code
+        arena: String,
+        /// 期间 / period
+        #[arg(long)]
+        period: String,
+        /// 参赛单位代码 / participant unit code
+        #[arg(long)]
+        unit: String,
+        /// 分数，如 2 或 -1.5 / points
+        #[arg(long, allow_hyphen_values = true)]
+        points: String,
+        /// 理由 / reason
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -755,9 +798,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             submissions,
             clients,
             problems,
+            arena_months,
         } => {
             if suite == "all" || suite == "registry" {
                 crate::bench::run(&cli.db, import_rows, projects, runs.max(1)).await?;
+            }
+            if suite == "all" || suite == "arenas" {
+                crate::bench_arenas::run(projects, arena_months, runs.max(1)).await?;
             }
             if suite == "all" || suite == "problems" {
                 crate::bench_problems::run(20_000, problems, runs.max(1)).await?;

@@ -2,6 +2,7 @@
 
 pub mod arena;
 pub mod bench;
+pub mod bench_arenas;
 pub mod bench_problems;
 pub mod bench_reports;
 pub mod cli;

@@ -46,8 +46,7 @@ struct Mapper {
 }
 
 impl Mapper {
-    async fn new(db: &Db, parts: &[Participant]) -> Result<Mapper> {
-        let tree: Vec<(i64, Option<i64>)> = on_db!(db, c => sqlx::query_as("SELECT id, parent_id FROM division").fetch_all(c).await)?;
+    fn new(tree: &[(i64, Option<i64>)], parts: &[Participant]) -> Mapper {
         let parent: HashMap<i64, Option<i64>> = tree.iter().copied().collect();
         let roots: HashMap<i64, usize> = parts
             .iter()
@@ -55,7 +54,7 @@ impl Mapper {
             .filter_map(|(i, p)| p.governs_division_id.map(|d| (d, i)))
             .collect();
         let mut by_division: HashMap<i64, Vec<usize>> = HashMap::new();
-        for (id, _) in &tree {
+        for (id, _) in tree {
             let mut hit = Vec::new();
             let (mut cur, mut depth) = (Some(*id), 0);
             while let Some(d) = cur {
@@ -78,10 +77,10 @@ impl Mapper {
             .filter(|(_, p)| p.governs_division_id.is_none())
             .map(|(i, p)| (p.unit_id, i))
             .collect();
-        Ok(Mapper {
+        Mapper {
             by_division,
             by_unit,
-        })
+        }
     }
 
     /// The participants a row of (division, owner unit) counts for.
@@ -98,6 +97,20 @@ fn month_end(y: i32, m: u32) -> NaiveDate {
     gongjian_domain::progress::month_end(y, m)
 }
 
+type LightRow = (i64, Option<i64>, i64, i64, i64, i64, i64, i64);
+type ProjectRow = (i64, Option<i64>, i64, i64, i64, i64);
+
+/// The database's aggregates for one month, read once and shared by every arena scored
+/// for that period (each arena only maps them onto its own participants).
+#[derive(Default)]
+pub struct Aggregates {
+    lights: Option<Vec<LightRow>>,
+    projects: Option<Vec<ProjectRow>>,
+    problems: Option<Vec<(i64, Option<i64>, i64, i64)>>,
+    tasks: Option<Vec<(i64, i64, i64, i64)>>,
+    tree: Option<Vec<(i64, Option<i64>)>>,
+}
+
 /// Computes every participant's inputs for a period under a rule.
 pub async fn inputs(
     db: &Db,
@@ -105,6 +118,18 @@ pub async fn inputs(
     parts: &[Participant],
     rule: &Rule,
     p: Period,
+) -> Result<Inputs> {
+    inputs_with(db, arena, parts, rule, p, &mut Aggregates::default()).await
+}
+
+/// Like [`inputs`], reusing aggregates already read for the same period.
+pub async fn inputs_with(
+    db: &Db,
+    arena: &Arena,
+    parts: &[Participant],
+    rule: &Rule,
+    p: Period,
+    agg: &mut Aggregates,
 ) -> Result<Inputs> {
     let (y, m) = (p.year(), p.end_month());
     let start = NaiveDate::from_ymd_opt(y, 1, 1).expect("valid");
@@ -114,21 +139,30 @@ pub async fn inputs(
             .iter()
             .any(|i| matches!(&i.source, Source::Measure { measure } if ms.contains(measure)))
     };
-    let map = Mapper::new(db, parts).await?;
+    if agg.tree.is_none() {
+        agg.tree = Some(
+            on_db!(db, c => sqlx::query_as("SELECT id, parent_id FROM division").fetch_all(c).await)?,
+        );
+    }
+    let map = Mapper::new(agg.tree.as_deref().unwrap_or_default(), parts);
     let mut sums = vec![Sums::default(); parts.len()];
     if needs(&[
         Measure::InvestPlan,
         Measure::InvestTarget,
         Measure::InvestPerMu,
     ]) {
-        type Row = (i64, Option<i64>, i64, i64, i64, i64, i64, i64);
-        let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
+        if agg.lights.is_none() {
+            let rows: Vec<LightRow> = on_db!(db, c => sqlx::query_as(
             "SELECT p.division_id, p.owner_unit_id, COUNT(*), CAST(SUM(l.cumulative) AS BIGINT), CAST(SUM(COALESCE(l.annual, 0)) AS BIGINT), \
              CAST(SUM(COALESCE(l.target, 0)) AS BIGINT), CAST(SUM(CASE WHEN COALESCE(p.land_mu, 0) > 0 THEN l.cumulative ELSE 0 END) AS BIGINT), \
              CAST(SUM(COALESCE(p.land_mu, 0)) AS BIGINT) \
              FROM light l JOIN project p ON p.id = l.project_id WHERE l.year = $1 AND l.month = $2 GROUP BY p.division_id, p.owner_unit_id")
             .bind(i64::from(y)).bind(i64::from(m)).fetch_all(c).await)?;
-        for (d, u, n, cum, annual, target, cum_land, land) in rows {
+            agg.lights = Some(rows);
+        }
+        for &(d, u, n, cum, annual, target, cum_land, land) in
+            agg.lights.as_deref().unwrap_or_default()
+        {
             for i in map.targets(d, u) {
                 let s = &mut sums[i];
                 s.projects += n;
@@ -141,15 +175,17 @@ pub async fn inputs(
         }
     }
     if needs(&[Measure::StartRate, Measure::CompletionRate]) {
-        type Row = (i64, Option<i64>, i64, i64, i64, i64);
-        let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
+        if agg.projects.is_none() {
+            let rows: Vec<ProjectRow> = on_db!(db, c => sqlx::query_as(
             "SELECT p.division_id, p.owner_unit_id, CAST(SUM(CASE WHEN p.start_year = $1 THEN 1 ELSE 0 END) AS BIGINT), \
              CAST(SUM(CASE WHEN p.start_year = $1 AND p.started THEN 1 ELSE 0 END) AS BIGINT), \
              CAST(SUM(CASE WHEN p.end_year = $1 THEN 1 ELSE 0 END) AS BIGINT), \
              CAST(SUM(CASE WHEN p.end_year = $1 AND p.stage IN ('completed', 'operation') THEN 1 ELSE 0 END) AS BIGINT) \
              FROM project p WHERE p.active = TRUE GROUP BY p.division_id, p.owner_unit_id")
             .bind(i64::from(y)).fetch_all(c).await)?;
-        for (d, u, sp, st, fp, fin) in rows {
+            agg.projects = Some(rows);
+        }
+        for &(d, u, sp, st, fp, fin) in agg.projects.as_deref().unwrap_or_default() {
             for i in map.targets(d, u) {
                 let s = &mut sums[i];
                 s.start_planned += sp;
@@ -160,11 +196,14 @@ pub async fn inputs(
         }
     }
     if needs(&[Measure::ProblemsOnTime]) {
-        let rows: Vec<(i64, Option<i64>, i64, i64)> = on_db!(db, c => sqlx::query_as(
+        if agg.problems.is_none() {
+            let rows: Vec<(i64, Option<i64>, i64, i64)> = on_db!(db, c => sqlx::query_as(
             "SELECT p.division_id, p.owner_unit_id, COUNT(*), CAST(SUM(CASE WHEN x.escalations = 0 AND NOT (x.status IN ('raised', 'accepted', 'replied') AND x.deadline < $2) THEN 1 ELSE 0 END) AS BIGINT) \
              FROM problem x JOIN project p ON p.id = x.project_id WHERE x.raised_on >= $1 AND x.raised_on <= $2 GROUP BY p.division_id, p.owner_unit_id")
             .bind(start).bind(end).fetch_all(c).await)?;
-        for (d, u, n, ok) in rows {
+            agg.problems = Some(rows);
+        }
+        for &(d, u, n, ok) in agg.problems.as_deref().unwrap_or_default() {
             for i in map.targets(d, u) {
                 sums[i].problems += n;
                 sums[i].problems_ok += ok;
@@ -172,11 +211,14 @@ pub async fn inputs(
         }
     }
     if needs(&[Measure::TasksOnTime]) {
-        let rows: Vec<(i64, i64, i64, i64)> = on_db!(db, c => sqlx::query_as(
+        if agg.tasks.is_none() {
+            let rows: Vec<(i64, i64, i64, i64)> = on_db!(db, c => sqlx::query_as(
             "SELECT u.division_id, t.lead_unit_id, COUNT(*), CAST(SUM(CASE WHEN (t.status = 'closed' AND t.closed_on <= t.deadline) OR (t.status <> 'closed' AND t.deadline >= $2) THEN 1 ELSE 0 END) AS BIGINT) \
              FROM task t JOIN unit u ON u.id = t.lead_unit_id WHERE t.issued_on >= $1 AND t.issued_on <= $2 GROUP BY u.division_id, t.lead_unit_id")
             .bind(start).bind(end).fetch_all(c).await)?;
-        for (d, u, n, ok) in rows {
+            agg.tasks = Some(rows);
+        }
+        for &(d, u, n, ok) in agg.tasks.as_deref().unwrap_or_default() {
             for i in map.targets(d, Some(u)) {
                 sums[i].tasks += n;
                 sums[i].tasks_ok += ok;

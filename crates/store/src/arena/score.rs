@@ -2,7 +2,7 @@
 //! neighbours; results stored as revisions with their explanations; publication; what-if
 //! without saving.
 
-use super::{Arena, Participant, by_code, inputs, participants, rule_for};
+use super::{Aggregates, Arena, Participant, by_code, inputs_with, list, participants, rule_for};
 use crate::{Actor, Db, Result, StoreError, audit, exec_tx, on_db, on_tx};
 use gongjian_domain::DomainError;
 use gongjian_domain::access::Permission;
@@ -87,13 +87,30 @@ pub async fn compute(
 ) -> Result<ArenaResult> {
     let arena = by_code(db, arena_code).await?;
     let p = Period::parse(period)?;
-    compute_for(db, &arena, p, what_if).await
+    compute_for(db, &arena, p, what_if, &mut Aggregates::default()).await
 }
 
-async fn compute_for(db: &Db, arena: &Arena, p: Period, what_if: &[Change]) -> Result<ArenaResult> {
+/// Scores every arena for a period, reading the database's aggregates once.
+pub async fn compute_all(db: &Db, period: &str) -> Result<Vec<ArenaResult>> {
+    let p = Period::parse(period)?;
+    let mut agg = Aggregates::default();
+    let mut out = Vec::new();
+    for a in list(db).await? {
+        out.push(compute_for(db, &a, p, &[], &mut agg).await?);
+    }
+    Ok(out)
+}
+
+async fn compute_for(
+    db: &Db,
+    arena: &Arena,
+    p: Period,
+    what_if: &[Change],
+    agg: &mut Aggregates,
+) -> Result<ArenaResult> {
     let rule = rule_for(db, arena.id, p).await?;
     let parts = participants(db, arena.id).await?;
-    let mut figs = inputs(db, arena, &parts, &rule, p).await?;
+    let mut figs = inputs_with(db, arena, &parts, &rule, p, agg).await?;
     for ch in what_if {
         let f = figs
             .get_mut(&ch.participant)
@@ -281,7 +298,7 @@ pub async fn save(db: &Db, actor: &Actor, arena_code: &str, period: &str) -> Res
     actor.access.require(Permission::ArenaAdmin)?;
     let arena = by_code(db, arena_code).await?;
     let p = Period::parse(period)?;
-    let r = compute_for(db, &arena, p, &[]).await?;
+    let r = compute_for(db, &arena, p, &[], &mut Aggregates::default()).await?;
     let json = serde_json::to_string(&r).expect("serialisable");
     let mut tx = db.begin().await?;
     let last: Option<(i64, String)> = on_tx!(&mut tx, c => sqlx::query_as(
