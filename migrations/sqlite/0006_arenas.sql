@@ -90,6 +90,12 @@ CREATE TABLE arena_photo (
 );
 CREATE INDEX arena_photo_idx ON arena_photo(arena_id, period);
 
+-- Narrow covering indexes for the arena aggregates: a month's lights joined to their
+-- project's division, owner and land, and the start and completion counts, without
+-- reading the wide project rows.
+CREATE INDEX project_arena_idx ON project(id, division_id, owner_unit_id, land_mu);
+CREATE INDEX project_arena_count_idx ON project(active, division_id, owner_unit_id, start_year, started, end_year, stage);
+
 INSERT INTO role_permission (role_id, permission)
 SELECT r.id, p.permission FROM role r JOIN (
     SELECT 'office' AS code, 'arena.admin' AS permission

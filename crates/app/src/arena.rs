@@ -125,7 +125,11 @@ pub async fn run(db: &Db, action: ArenaAction) -> Result<ExitCode, Box<dyn std::
             points,
             reason,
         } => {
-            let milli = parse_points(&points)?;
+            let milli = gongjian_domain::arena::parse_points(&points).ok_or_else(|| {
+                format!(
+                    "分数“{points}”应为数字，如 2 或 -1.5 / '{points}' is not a number of points"
+                )
+            })?;
             let mut tx = db.begin().await?;
             arena::adjust(
                 &mut tx,
@@ -142,45 +146,4 @@ pub async fn run(db: &Db, action: ArenaAction) -> Result<ExitCode, Box<dyn std::
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Points as written (`2`, `-1.5`, `0.25`) in thousandths.
-pub fn parse_points(raw: &str) -> Result<i64, String> {
-    let t = raw.trim();
-    let bad = || format!("分数“{t}”应为数字，如 2 或 -1.5 / '{t}' is not a number of points");
-    let (neg, body) = match t.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty() && frac.is_empty()
-        || frac.len() > 3
-        || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let i: i64 = if int.is_empty() {
-        0
-    } else {
-        int.parse().map_err(|_| bad())?
-    };
-    let f: i64 = format!("{frac:0<3}").parse().map_err(|_| bad())?;
-    let m = i
-        .checked_mul(1000)
-        .and_then(|x| x.checked_add(f))
-        .ok_or_else(bad)?;
-    Ok(if neg { -m } else { m })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn points_parse() {
-        assert_eq!(super::parse_points("2").unwrap(), 2000);
-        assert_eq!(super::parse_points("-1.5").unwrap(), -1500);
-        assert_eq!(super::parse_points(".25").unwrap(), 250);
-        assert!(super::parse_points("1.2345").is_err());
-        assert!(super::parse_points("abc").is_err());
-        assert!(super::parse_points("").is_err());
-    }
 }

@@ -154,6 +154,26 @@ pub fn points_text(m: Milli) -> String {
     format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100)
 }
 
+/// Points as typed (`2`, `-1.5`, `.25`) in thousandths; at most three decimals.
+pub fn parse_points(raw: &str) -> Option<Milli> {
+    let t = raw.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty())
+        || frac.len() > 3
+        || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let i: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let f: i64 = format!("{frac:0<3}").parse().ok()?;
+    let m = i.checked_mul(1000)?.checked_add(f)?;
+    Some(if neg { -m } else { m })
+}
+
 /// A value as shown in a formula: money (indicator unit 万元, values in yuan) in 万元,
 /// other values with thousands separators and their unit.
 pub fn show_value(ind: &Indicator, v: i64) -> String {
@@ -880,6 +900,17 @@ mod tests {
         assert_eq!(s.iter().map(|x| x.rank).collect::<Vec<_>>(), [1, 2, 3, 4]);
         assert_eq!(points_text(9_500), "9.50");
         assert_eq!(points_text(-2_505), "-2.51");
+    }
+
+    #[test]
+    fn points_parse() {
+        assert_eq!(parse_points("2"), Some(2000));
+        assert_eq!(parse_points("-1.5"), Some(-1500));
+        assert_eq!(parse_points(".25"), Some(250));
+        assert_eq!(parse_points("1.2345"), None);
+        assert_eq!(parse_points("abc"), None);
+        assert_eq!(parse_points(""), None);
+        assert_eq!(parse_points("99999999999999999"), None);
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/arenas/{code}", get(board_page))
         .route("/arenas/{code}/{period}/save", post(save_submit))
         .route("/arenas/{code}/{period}/publish", post(publish_submit))
+        .route("/arenas/{code}/{period}/entries", post(entry_submit))
+        .route("/arenas/{code}/{period}/entries/{id}", post(review_submit))
+        .route("/arenas/{code}/{period}/adjustments", post(adjust_submit))
         .route("/arenas/{code}/{period}/{unit}", get(explain_page))
         .route("/public/arenas", get(public_list))
         .route("/public/arenas/{code}/{period}", get(public_board))
@@ -94,7 +97,11 @@ struct BoardPage {
     state: String,
     stale: bool,
     can_admin: bool,
+    can_enter: bool,
     published: Vec<String>,
+    /// Entered indicators: (code, name, the unit that enters it).
+    entered: Vec<(String, String, String)>,
+    entries: Vec<ar::EntryRow>,
     error: Option<FormError>,
 }
 
@@ -119,6 +126,16 @@ async fn render_board(
     let p = pick_period(st, &a, period).await?;
     let live = ar::compute(&st.db, &a.code, &p.key(), &[]).await?;
     let stored = ar::latest(&st.db, &a, p).await?;
+    let entered = ar::rule_for(&st.db, a.id, p)
+        .await?
+        .indicators
+        .into_iter()
+        .filter_map(|d| match d.source {
+            ar::Source::Entered { unit } => Some((d.rule.code, d.rule.name, unit)),
+            ar::Source::Measure { .. } => None,
+        })
+        .collect();
+    let entries = ar::entries(&st.db, a.id, &p.key()).await?;
     let (r, state, stale) = match stored {
         Some((rev, published, r)) => {
             let stale = r != live;
@@ -138,7 +155,10 @@ async fn render_board(
             state,
             stale,
             can_admin: me.actor.access.has(Permission::ArenaAdmin),
+            can_enter: me.actor.access.has(Permission::ArenaWrite),
             published: ar::published_periods(&st.db, a.id).await?,
+            entered,
+            entries,
             a,
             r,
             error: error.clone(),
@@ -204,6 +224,97 @@ async fn publish_submit(
         }
         Err(e) => Err(e),
     }
+}
+
+async fn write_then(
+    st: &AppState,
+    me: &Me,
+    code: &str,
+    period: &str,
+    r: Result<(), StoreError>,
+) -> Result<Response, AppError> {
+    match r.map_err(AppError::from) {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/arenas/{code}?period={period}#entries")).into_response())
+        }
+        Err(e) if e.field.is_some() => {
+            render_board(st, me, code, Some(period), Some(FormError::of(&e, me.lang))).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn entry_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path((code, period)): Path<(String, String)>,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    let value = p.get("value").trim().replace([',', '，'], "");
+    let r = match value.parse::<i64>() {
+        Ok(v) => crate::in_tx!(st.db, |tx| {
+            ar::enter(
+                &mut tx,
+                &me.actor,
+                &code,
+                &p.get("indicator"),
+                &p.get("unit"),
+                &period,
+                v,
+                &p.get("evidence"),
+            )
+            .await?;
+        }),
+        Err(_) => Err(StoreError::from(gongjian_domain::DomainError::new(
+            "value",
+            format!("数值“{value}”应为整数。"),
+            format!("'{value}' is not a whole number"),
+        ))),
+    };
+    write_then(&st, &me, &code, &period, r).await
+}
+
+async fn review_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path((code, period, id)): Path<(String, String, i64)>,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    let approve = p.get("decision") != "return";
+    let r = crate::in_tx!(st.db, |tx| ar::review_entry(
+        &mut tx, &me.actor, id, approve
+    )
+    .await?);
+    write_then(&st, &me, &code, &period, r).await
+}
+
+async fn adjust_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path((code, period)): Path<(String, String)>,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    let points = p.get("points");
+    let r = match gongjian_domain::arena::parse_points(&points) {
+        Some(milli) => crate::in_tx!(st.db, |tx| {
+            ar::adjust(
+                &mut tx,
+                &me.actor,
+                &code,
+                &period,
+                &p.get("unit"),
+                milli,
+                &p.get("reason"),
+            )
+            .await?;
+        }),
+        None => Err(StoreError::from(gongjian_domain::DomainError::new(
+            "points",
+            format!("分数“{points}”应为数字，如 2 或 -1.5。"),
+            format!("'{points}' is not a number of points"),
+        ))),
+    };
+    write_then(&st, &me, &code, &period, r).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

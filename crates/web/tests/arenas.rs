@@ -184,6 +184,78 @@ async fn only_published_results_reach_the_public_pages() {
         public.text.contains("45.00") && !public.text.contains("75.00"),
         "the unpublished revision does not leak"
     );
+    // The page forms: a bad number, then an entry and a penalty by the office.
+    let r = office
+        .form(
+            "/arenas/ncgc/2026-Q3/adjustments",
+            &[
+                ("_csrf", &office.csrf),
+                ("unit", "990103"),
+                ("points", "两分"),
+                ("reason", "迟报"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("应为数字"), "{}", r.text);
+    let r = office
+        .form(
+            "/arenas/ncgc/2026-Q3/adjustments",
+            &[
+                ("_csrf", &office.csrf),
+                ("unit", "990103"),
+                ("points", "-1.5"),
+                ("reason", "数据迟报"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        east.form(
+            "/arenas/ncgc/2026-Q3/adjustments",
+            &[
+                ("_csrf", &east.csrf),
+                ("unit", "990103"),
+                ("points", "5"),
+                ("reason", "自己加分")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = east
+        .form(
+            "/arenas/ncgc/2026-Q3/entries",
+            &[
+                ("_csrf", &east.csrf),
+                ("indicator", "toilets"),
+                ("unit", "990102"),
+                ("value", "320"),
+                ("evidence", "台账"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the indicator is entered by fgw, not the district"
+    );
+    let r = office
+        .form(
+            "/arenas/ncgc/2026-Q3/entries",
+            &[
+                ("_csrf", &office.csrf),
+                ("indicator", "toilets"),
+                ("unit", "990102"),
+                ("value", "320"),
+                ("evidence", "复核台账"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let board = office.get("/arenas/ncgc?period=2026-Q3").await;
+    assert!(board.text.contains("待审核") && board.text.contains("复核台账"));
     // Other periods and arenas are not public either.
     assert_eq!(
         anon.get("/public/arenas/ncgc/2026-Q2").await.status,

@@ -99,6 +99,7 @@ fn month_end(y: i32, m: u32) -> NaiveDate {
 
 type LightRow = (i64, Option<i64>, i64, i64, i64, i64, i64, i64);
 type ProjectRow = (i64, Option<i64>, i64, i64, i64, i64);
+type CountRow = (i64, Option<i64>, i64, i64);
 
 /// The database's aggregates for one month, read once and shared by every arena scored
 /// for that period (each arena only maps them onto its own participants).
@@ -106,7 +107,7 @@ type ProjectRow = (i64, Option<i64>, i64, i64, i64, i64);
 pub struct Aggregates {
     lights: Option<Vec<LightRow>>,
     projects: Option<Vec<ProjectRow>>,
-    problems: Option<Vec<(i64, Option<i64>, i64, i64)>>,
+    problems: Option<Vec<CountRow>>,
     tasks: Option<Vec<(i64, i64, i64, i64)>>,
     tree: Option<Vec<(i64, Option<i64>)>>,
 }
@@ -197,7 +198,7 @@ pub async fn inputs_with(
     }
     if needs(&[Measure::ProblemsOnTime]) {
         if agg.problems.is_none() {
-            let rows: Vec<(i64, Option<i64>, i64, i64)> = on_db!(db, c => sqlx::query_as(
+            let rows: Vec<CountRow> = on_db!(db, c => sqlx::query_as(
             "SELECT p.division_id, p.owner_unit_id, COUNT(*), CAST(SUM(CASE WHEN x.escalations = 0 AND NOT (x.status IN ('raised', 'accepted', 'replied') AND x.deadline < $2) THEN 1 ELSE 0 END) AS BIGINT) \
              FROM problem x JOIN project p ON p.id = x.project_id WHERE x.raised_on >= $1 AND x.raised_on <= $2 GROUP BY p.division_id, p.owner_unit_id")
             .bind(start).bind(end).fetch_all(c).await)?;

@@ -455,3 +455,38 @@ pub async fn adjust(
         .bind(a.id).bind(p.key()).bind(u.id).bind(milli).bind(reason.trim()).bind(actor.name.clone()).bind(crate::now()).execute(c).await)?;
     audit::record(tx, actor, "adjust", "arena", a.id, None, Some(&serde_json::json!({"period": p.key(), "unit": unit_code, "milli": milli, "reason": reason.trim()}))).await
 }
+
+row_struct! {
+    /// An entered value of a period.
+    #[derive(Debug, Clone, serde::Serialize)]
+    pub struct EntryRow {
+        pub id: i64,
+        pub indicator: String,
+        pub unit_code: String,
+        pub unit_name: String,
+        pub value: i64,
+        pub evidence: String,
+        pub status: String,
+        pub entered_by: String,
+        pub reviewed_by: Option<String>,
+    }
+}
+
+impl EntryRow {
+    /// Chinese status.
+    pub fn status_zh(&self) -> &'static str {
+        match self.status.as_str() {
+            "approved" => "已审核",
+            "returned" => "已退回",
+            _ => "待审核",
+        }
+    }
+}
+
+/// The values entered for a period.
+pub async fn entries(db: &Db, arena_id: i64, period: &str) -> Result<Vec<EntryRow>> {
+    Ok(on_db!(db, c => sqlx::query_as(
+        "SELECT e.id, e.indicator, u.code AS unit_code, u.name AS unit_name, e.value, e.evidence, e.status, e.entered_by, e.reviewed_by \
+         FROM arena_entry e JOIN unit u ON u.id = e.unit_id WHERE e.arena_id = $1 AND e.period = $2 ORDER BY e.indicator, u.code")
+        .bind(arena_id).bind(period.to_string()).fetch_all(c).await)?)
+}
