@@ -32,27 +32,10 @@ fn ind(code: &str, w: i64, measure: Measure) -> IndicatorDef {
     }
 }
 
-/// Runs the arena benchmarks on a fresh province: `projects` projects with `months`
-/// months of reports and lights, 20,000 problems, 12 arenas of every division government.
-pub async fn run(projects: usize, months: usize, runs: usize) -> Res<()> {
-    let dir = std::env::temp_dir().join(format!("gongjian-bench-a-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let db = crate::bench::fresh(&dir, "arenas.db").await?;
-    let a = Actor::cli();
-    let w = synth::world(&db).await?;
-    let (y, m) = crate::report::last_month();
-    let t = Instant::now();
-    synth::write(&db, &a, &synth::projects(&w, projects, 17, i64::from(y))).await?;
-    let r = synth::reports(&db, &a, 17, &synth::months_back(y, m, months)).await?;
-    crate::synth_supervise::generate(&db, 20_000, 17, gongjian_store::today(), 0.6).await?;
-    let reports: i64 =
-        on_db!(&db, c => sqlx::query_scalar("SELECT COUNT(*) FROM report").fetch_one(c).await)?;
-    println!(
-        "arenas: province of {projects} projects, {} periods, {reports} reports, 20,000 problems, built in {:.0} s",
-        r.periods,
-        t.elapsed().as_secs_f64()
-    );
-    let parts: Vec<String> = on_db!(&db, c => sqlx::query_scalar("SELECT u.code FROM unit u JOIN division d ON d.id = u.governs_division_id WHERE d.parent_id IS NOT NULL ORDER BY u.code").fetch_all(c).await)?;
+/// Creates twelve arenas (`a00`…`a11`) of every division government below the root, over
+/// the computed indicators; returns the participant codes. Used by `gen` and the benchmark.
+pub async fn create_arenas(db: &gongjian_store::Db, a: &Actor) -> Res<Vec<String>> {
+    let parts: Vec<String> = on_db!(db, c => sqlx::query_scalar("SELECT u.code FROM unit u JOIN division d ON d.id = u.governs_division_id WHERE d.parent_id IS NOT NULL AND u.active = TRUE ORDER BY u.code").fetch_all(c).await)?;
     let sets = [
         vec![
             ind("invest", 40, Measure::InvestPlan),
@@ -76,11 +59,11 @@ pub async fn run(projects: usize, months: usize, runs: usize) -> Res<()> {
     for i in 0..12 {
         arena::create(
             &mut tx,
-            &a,
+            a,
             &ArenaInput {
                 code: format!("a{i:02}"),
-                name: format!("基准擂台 {i}"),
-                kind: "comprehensive".into(),
+                name: format!("擂台赛 {}", i + 1),
+                kind: if i < 6 { "comprehensive" } else { "special" }.into(),
                 participants: parts.clone(),
                 indicators: sets[i % sets.len()].clone(),
                 flag_rule: FlagRule::TopBottom {
@@ -93,6 +76,30 @@ pub async fn run(projects: usize, months: usize, runs: usize) -> Res<()> {
         .await?;
     }
     tx.commit().await?;
+    Ok(parts)
+}
+
+/// Runs the arena benchmarks on a fresh province: `projects` projects with `months`
+/// months of reports and lights, 20,000 problems, 12 arenas of every division government.
+pub async fn run(projects: usize, months: usize, runs: usize) -> Res<()> {
+    let dir = std::env::temp_dir().join(format!("gongjian-bench-a-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db = crate::bench::fresh(&dir, "arenas.db").await?;
+    let a = Actor::cli();
+    let w = synth::world(&db).await?;
+    let (y, m) = crate::report::last_month();
+    let t = Instant::now();
+    synth::write(&db, &a, &synth::projects(&w, projects, 17, i64::from(y))).await?;
+    let r = synth::reports(&db, &a, 17, &synth::months_back(y, m, months)).await?;
+    crate::synth_supervise::generate(&db, 20_000, 17, gongjian_store::today(), 0.6).await?;
+    let reports: i64 =
+        on_db!(&db, c => sqlx::query_scalar("SELECT COUNT(*) FROM report").fetch_one(c).await)?;
+    println!(
+        "arenas: province of {projects} projects, {} periods, {reports} reports, 20,000 problems, built in {:.0} s",
+        r.periods,
+        t.elapsed().as_secs_f64()
+    );
+    let parts = create_arenas(&db, &a).await?;
     let period = format!("{y}-Q{}", ((m - 1) / 3).max(1));
     let month = format!("{y}-{:02}", m.saturating_sub(1).max(1));
     println!("  {} participants per arena, 12 arenas", parts.len());

@@ -779,6 +779,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 0.6,
             )
             .await?;
+            let arenas = gongjian_store::arena::list(&db).await?.is_empty();
+            if arenas {
+                let parts = crate::bench_arenas::create_arenas(&db, &actor).await?;
+                println!(
+                    "已生成 12 个擂台（各 {} 个参赛单位）/ generated 12 arenas of {} participants",
+                    parts.len(),
+                    parts.len()
+                );
+            }
             println!(
                 "已生成 {} 个问题、{} 项督办任务，用时 {:.1} 秒 / generated {} problems and {} tasks in {:.1} s",
                 g.problems,
