@@ -176,29 +176,33 @@ async fn board_page(
     render_board(&st, &me, &code, q.period.as_deref(), None).await
 }
 
+/// Runs an office action on a period, then shows the scoreboard (or the error on it).
+async fn office_then(
+    st: &AppState,
+    me: &Me,
+    code: &str,
+    period: &str,
+    r: Result<i64, StoreError>,
+) -> Result<Response, AppError> {
+    match r.map_err(AppError::from) {
+        Ok(_) => Ok(Redirect::to(&format!("/arenas/{code}?period={period}")).into_response()),
+        Err(e) if e.field.is_some() => {
+            render_board(st, me, code, Some(period), Some(FormError::of(&e, me.lang))).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 async fn save_submit(
     State(st): State<AppState>,
     me: Me,
     Path((code, period)): Path<(String, String)>,
     _p: Pairs,
 ) -> Result<Response, AppError> {
-    match ar::save(&st.db, &me.actor, &code, &period)
+    let r = ar::save(&st.db, &me.actor, &code, &period)
         .await
-        .map_err(AppError::from)
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/arenas/{code}?period={period}")).into_response()),
-        Err(e) if e.field.is_some() => {
-            render_board(
-                &st,
-                &me,
-                &code,
-                Some(&period),
-                Some(FormError::of(&e, me.lang)),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+        .map(|(rev, _)| rev);
+    office_then(&st, &me, &code, &period, r).await
 }
 
 async fn publish_submit(
@@ -207,23 +211,8 @@ async fn publish_submit(
     Path((code, period)): Path<(String, String)>,
     _p: Pairs,
 ) -> Result<Response, AppError> {
-    match ar::publish(&st.db, &me.actor, &code, &period)
-        .await
-        .map_err(AppError::from)
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/arenas/{code}?period={period}")).into_response()),
-        Err(e) if e.field.is_some() => {
-            render_board(
-                &st,
-                &me,
-                &code,
-                Some(&period),
-                Some(FormError::of(&e, me.lang)),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let r = ar::publish(&st.db, &me.actor, &code, &period).await;
+    office_then(&st, &me, &code, &period, r).await
 }
 
 async fn write_then(

@@ -225,6 +225,18 @@ async fn set_rule_tx(
     Ok(version)
 }
 
+/// A unit by code, or an error naming the code.
+async fn unit_tx(tx: &mut Tx, code: &str) -> Result<crate::unit::Unit> {
+    crate::unit::by_code_tx(tx, code).await?.ok_or_else(|| {
+        DomainError::new(
+            "unit",
+            format!("没有单位“{code}”。"),
+            format!("no unit '{code}'"),
+        )
+        .into()
+    })
+}
+
 async fn by_code_tx(tx: &mut Tx, code: &str) -> Result<Arena> {
     let sql = format!("{ARENA} WHERE code = $1");
     let a: Option<Arena> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(code.trim()).fetch_optional(c).await)?;
@@ -299,15 +311,7 @@ pub async fn set_target(
 ) -> Result<()> {
     actor.access.require(Permission::ArenaAdmin)?;
     let a = by_code_tx(tx, arena_code).await?;
-    let u = crate::unit::by_code_tx(tx, unit_code)
-        .await?
-        .ok_or_else(|| {
-            DomainError::new(
-                "unit",
-                format!("没有单位“{unit_code}”。"),
-                format!("no unit '{unit_code}'"),
-            )
-        })?;
+    let u = unit_tx(tx, unit_code).await?;
     exec_tx!(tx, c => sqlx::query("DELETE FROM arena_target WHERE arena_id = $1 AND indicator = $2 AND unit_id = $3 AND year = $4").bind(a.id).bind(indicator).bind(u.id).bind(i64::from(year)).execute(c).await)?;
     exec_tx!(tx, c => sqlx::query("INSERT INTO arena_target (arena_id, indicator, unit_id, year, target) VALUES ($1, $2, $3, $4, $5)").bind(a.id).bind(indicator).bind(u.id).bind(i64::from(year)).bind(target).execute(c).await)?;
     audit::record(tx, actor, "target", "arena", a.id, None, Some(&serde_json::json!({"indicator": indicator, "unit": unit_code, "year": year, "target": target}))).await
@@ -329,15 +333,7 @@ pub async fn enter(
     actor.access.require(Permission::ArenaWrite)?;
     let a = by_code_tx(tx, arena_code).await?;
     let p = Period::parse(period)?;
-    let u = crate::unit::by_code_tx(tx, unit_code)
-        .await?
-        .ok_or_else(|| {
-            DomainError::new(
-                "unit",
-                format!("没有单位“{unit_code}”。"),
-                format!("no unit '{unit_code}'"),
-            )
-        })?;
+    let u = unit_tx(tx, unit_code).await?;
     if evidence.trim().chars().count() < 2 {
         return Err(DomainError::new(
             "evidence",
@@ -426,15 +422,7 @@ pub async fn adjust(
     actor.access.require(Permission::ArenaAdmin)?;
     let a = by_code_tx(tx, arena_code).await?;
     let p = Period::parse(period)?;
-    let u = crate::unit::by_code_tx(tx, unit_code)
-        .await?
-        .ok_or_else(|| {
-            DomainError::new(
-                "unit",
-                format!("没有单位“{unit_code}”。"),
-                format!("no unit '{unit_code}'"),
-            )
-        })?;
+    let u = unit_tx(tx, unit_code).await?;
     if reason.trim().chars().count() < 2 {
         return Err(DomainError::new(
             "reason",
