@@ -27,6 +27,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/arenas/{code}/{period}/entries", post(entry_submit))
         .route("/arenas/{code}/{period}/entries/{id}", post(review_submit))
         .route("/arenas/{code}/{period}/adjustments", post(adjust_submit))
+        .route(
+            "/arenas/{code}/{period}/photos",
+            post(photo_submit).layer(axum::extract::DefaultBodyLimit::max(
+                ar::MAX_PHOTO + 64 * 1024,
+            )),
+        )
+        .route("/arenas/photos/{id}", get(photo_get))
+        .route("/public/arenas/photos/{id}", get(public_photo))
         .route("/arenas/{code}/{period}/{unit}", get(explain_page))
         .route("/public/arenas", get(public_list))
         .route("/public/arenas/{code}/{period}", get(public_board))
@@ -102,6 +110,8 @@ struct BoardPage {
     /// Entered indicators: (code, name, the unit that enters it).
     entered: Vec<(String, String, String)>,
     entries: Vec<ar::EntryRow>,
+    photos: Vec<ar::Photo>,
+    has_flags: bool,
     error: Option<FormError>,
 }
 
@@ -136,6 +146,7 @@ async fn render_board(
         })
         .collect();
     let entries = ar::entries(&st.db, a.id, &p.key()).await?;
+    let photos = ar::photos(&st.db, a.id, &p.key()).await?;
     let (r, state, stale) = match stored {
         Some((rev, published, r)) => {
             let stale = r != live;
@@ -159,6 +170,8 @@ async fn render_board(
             published: ar::published_periods(&st.db, a.id).await?,
             entered,
             entries,
+            photos,
+            has_flags: p.has_flags(),
             a,
             r,
             error: error.clone(),
@@ -304,6 +317,103 @@ async fn adjust_submit(
         ))),
     };
     write_then(&st, &me, &code, &period, r).await
+}
+
+async fn photo_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path((code, period)): Path<(String, String)>,
+    mut mp: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let (mut unit, mut caption, mut file) = (String::new(), String::new(), None);
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return write_then(
+                    &st,
+                    &me,
+                    &code,
+                    &period,
+                    Err(StoreError::from(gongjian_domain::DomainError::new(
+                        "photo",
+                        format!("上传失败（照片超过 5 MB 或网络中断）：{e}"),
+                        format!("upload failed: {e}"),
+                    ))),
+                )
+                .await;
+            }
+        };
+        match field.name().unwrap_or("") {
+            "unit" => unit = field.text().await.unwrap_or_default(),
+            "caption" => caption = field.text().await.unwrap_or_default(),
+            "photo" => {
+                let name = field.file_name().unwrap_or("photo.jpg").to_string();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(e) => {
+                        return write_then(
+                            &st,
+                            &me,
+                            &code,
+                            &period,
+                            Err(StoreError::from(gongjian_domain::DomainError::new(
+                                "photo",
+                                format!("上传失败（照片超过 5 MB 或网络中断）：{e}"),
+                                format!("upload failed: {e}"),
+                            ))),
+                        )
+                        .await;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let r = match file {
+        Some((name, bytes)) => crate::in_tx!(st.db, |tx| {
+            ar::add_photo(
+                &mut tx, &me.actor, &code, &period, &unit, &caption, &name, &bytes,
+            )
+            .await?;
+        }),
+        None => Err(StoreError::from(gongjian_domain::DomainError::new(
+            "photo",
+            "请选择照片。",
+            "Choose a photo.",
+        ))),
+    };
+    write_then(&st, &me, &code, &period, r).await
+}
+
+fn image(mime: String, bytes: Vec<u8>) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, mime)], bytes).into_response()
+}
+
+async fn photo_get(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    me.actor
+        .access
+        .require(Permission::ProjectRead)
+        .map_err(StoreError::from)?;
+    let (_, _, mime, bytes) = ar::photo(&st.db, id).await?;
+    Ok(image(mime, bytes))
+}
+
+/// A photo for the public: only when its period's result is published.
+async fn public_photo(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (arena_id, period, mime, bytes) = ar::photo(&st.db, id).await?;
+    if !ar::is_published(&st.db, arena_id, &period).await? {
+        return Err(StoreError::not_found("照片", "photo", id).into());
+    }
+    Ok(image(mime, bytes))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -474,6 +584,7 @@ struct PublicBoard {
     l: crate::i18n::Lang,
     r: ArenaResult,
     period_zh: String,
+    photos: Vec<ar::Photo>,
 }
 
 impl PublicBoard {
@@ -498,9 +609,12 @@ async fn public_board(
                 format!("{code} {period}"),
             )
         })?;
+    let a = ar::by_code(&st.db, &code).await?;
+    let photos = ar::photos(&st.db, a.id, &pd.key()).await?;
     Ok(view::render(&PublicBoard {
         l,
         r,
         period_zh: pd.zh(),
+        photos,
     }))
 }

@@ -96,6 +96,63 @@ async fn only_published_results_reach_the_public_pages() {
         "{}",
         what_if.text
     );
+    // Photos (晾晒): a district uploads its own, not another's; only JPEG/PNG.
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'].to_vec();
+    let form = |unit: &str, name: &str, bytes: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("unit", unit.to_string())
+            .text("caption", "改厕现场")
+            .part(
+                "photo",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+            )
+    };
+    let r = east
+        .multipart(
+            "/arenas/ncgc/2026-Q3/photos",
+            form("990103", "a.jpg", jpeg.clone()),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not its own unit"
+    );
+    let r = east
+        .multipart(
+            "/arenas/ncgc/2026-Q3/photos",
+            form("990102", "a.pdf", b"%PDF-1.4".to_vec()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "not a photo");
+    let r = east
+        .multipart(
+            "/arenas/ncgc/2026-Q3/photos",
+            form("990102", "a.jpg", jpeg.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let board = east.get("/arenas/ncgc?period=2026-Q3").await;
+    let at = board
+        .text
+        .find("/arenas/photos/")
+        .expect("the photo is shown");
+    let id: String = board.text[at + 15..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let (st, ct, bytes) = east.download(&format!("/arenas/photos/{id}")).await;
+    assert_eq!(
+        (st, ct.as_str(), bytes),
+        (StatusCode::OK, "image/jpeg", jpeg.clone())
+    );
+    assert_eq!(
+        anon.get(&format!("/public/arenas/photos/{id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "unpublished period"
+    );
     // Nothing is public yet: not listed, not served.
     assert!(!anon.get("/public/arenas").await.text.contains("农村改厕"));
     assert_eq!(

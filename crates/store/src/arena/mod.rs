@@ -478,3 +478,107 @@ pub async fn entries(db: &Db, arena_id: i64, period: &str) -> Result<Vec<EntryRo
          FROM arena_entry e JOIN unit u ON u.id = e.unit_id WHERE e.arena_id = $1 AND e.period = $2 ORDER BY e.indicator, u.code")
         .bind(arena_id).bind(period.to_string()).fetch_all(c).await)?)
 }
+
+/// The largest photo accepted: 5 MB.
+pub const MAX_PHOTO: usize = 5 * 1024 * 1024;
+
+row_struct! {
+    /// A photo shown with the flags (晾晒), without its bytes.
+    #[derive(Debug, Clone, serde::Serialize)]
+    pub struct Photo {
+        pub id: i64,
+        pub unit_code: String,
+        pub unit_name: String,
+        pub caption: String,
+    }
+}
+
+/// Adds a photo of a participant for a flag period (quarter, half-year or year): by the
+/// participant itself (arena.write in scope) or the office. JPEG or PNG by content.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_photo(
+    tx: &mut Tx,
+    actor: &Actor,
+    arena_code: &str,
+    period: &str,
+    unit_code: &str,
+    caption: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<i64> {
+    actor.access.require(Permission::ArenaWrite)?;
+    let a = by_code_tx(tx, arena_code).await?;
+    let p = Period::parse(period)?;
+    if !p.has_flags() {
+        return Err(DomainError::new(
+            "period",
+            "晾晒照片按季度（或半年、全年）上传，期间应写作 2026-Q3。",
+            "Photos go with a quarter (or half-year, year), e.g. 2026-Q3.",
+        )
+        .into());
+    }
+    let u = unit_tx(tx, unit_code).await?;
+    let member: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM arena_participant WHERE arena_id = $1 AND unit_id = $2").bind(a.id).bind(u.id).fetch_one(c).await)?;
+    if member == 0 {
+        return Err(DomainError::new(
+            "unit",
+            format!("“{}”不是本擂台的参赛单位。", u.name),
+            format!("'{}' does not take part in this arena", u.code),
+        )
+        .into());
+    }
+    if !actor.access.has(Permission::ArenaAdmin)
+        && !actor
+            .access
+            .scope(Permission::ArenaWrite)
+            .allows(Some(u.id), None)
+    {
+        return Err(DomainError::new(
+            "unit",
+            "只能上传本单位的晾晒照片。",
+            "You may only upload your own unit's photos.",
+        )
+        .into());
+    }
+    let mime = gongjian_domain::attachment::check(name, bytes, MAX_PHOTO)?;
+    if !mime.starts_with("image/") {
+        return Err(DomainError::new(
+            "photo",
+            format!("“{name}”不是图片：晾晒照片只能是 JPEG 或 PNG。"),
+            format!("'{name}' is not a JPEG or PNG photo"),
+        )
+        .into());
+    }
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar("INSERT INTO arena_photo (arena_id, period, unit_id, caption, mime, content, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+        .bind(a.id).bind(p.key()).bind(u.id).bind(caption.trim().chars().take(100).collect::<String>()).bind(mime).bind(bytes).bind(actor.name.clone()).bind(crate::now()).fetch_one(c).await)?;
+    audit::record(
+        tx,
+        actor,
+        "photo",
+        "arena",
+        a.id,
+        None,
+        Some(&serde_json::json!({"period": p.key(), "unit": u.code, "photo": id})),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The photos of a period.
+pub async fn photos(db: &Db, arena_id: i64, period: &str) -> Result<Vec<Photo>> {
+    Ok(on_db!(db, c => sqlx::query_as(
+        "SELECT ph.id, u.code AS unit_code, u.name AS unit_name, ph.caption FROM arena_photo ph JOIN unit u ON u.id = ph.unit_id WHERE ph.arena_id = $1 AND ph.period = $2 ORDER BY u.code, ph.id")
+        .bind(arena_id).bind(period.to_string()).fetch_all(c).await)?)
+}
+
+/// One photo: (arena id, period, mime, bytes).
+pub async fn photo(db: &Db, id: i64) -> Result<(i64, String, String, Vec<u8>)> {
+    let row: Option<(i64, String, String, Vec<u8>)> = on_db!(db, c => sqlx::query_as("SELECT arena_id, period, mime, content FROM arena_photo WHERE id = $1").bind(id).fetch_optional(c).await)?;
+    row.ok_or_else(|| StoreError::not_found("照片", "photo", id))
+}
+
+/// Whether a period of an arena has a published result (the public may see its photos).
+pub async fn is_published(db: &Db, arena_id: i64, period: &str) -> Result<bool> {
+    let n: i64 = on_db!(db, c => sqlx::query_scalar("SELECT COUNT(*) FROM arena_result WHERE arena_id = $1 AND period = $2 AND published_at IS NOT NULL").bind(arena_id).bind(period.to_string()).fetch_one(c).await)?;
+    Ok(n > 0)
+}
