@@ -36,6 +36,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/arenas/photos/{id}", get(photo_get))
         .route("/public/arenas/photos/{id}", get(public_photo))
         .route("/arenas/{code}/{period}/{unit}", get(explain_page))
+        .route("/api/v1/arenas", get(api_list))
+        .route("/api/v1/arenas/{code}/score", get(api_score))
         .route("/public/arenas", get(public_list))
         .route("/public/arenas/{code}/{period}", get(public_board))
 }
@@ -617,4 +619,82 @@ async fn public_board(
         period_zh: pd.zh(),
         photos,
     }))
+}
+
+/// An arena as listed by the API.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ArenaItem {
+    pub code: String,
+    pub name: String,
+    /// comprehensive, special or showcase.
+    pub kind: String,
+    /// Periods with a published result, newest first.
+    pub published: Vec<String>,
+}
+
+/// Arenas with their published periods.
+#[utoipa::path(get, path = "/api/v1/arenas", tag = "arenas", responses((status = 200, body = Vec<ArenaItem>)))]
+pub async fn api_list(
+    State(st): State<AppState>,
+    me: Me,
+) -> crate::error::ApiResult<axum::Json<Vec<ArenaItem>>> {
+    me.actor
+        .access
+        .require(Permission::ProjectRead)
+        .map_err(StoreError::from)?;
+    let mut out = Vec::new();
+    for a in ar::list(&st.db).await? {
+        let published = ar::published_periods(&st.db, a.id).await?;
+        out.push(ArenaItem {
+            code: a.code,
+            name: a.name,
+            kind: a.kind,
+            published,
+        });
+    }
+    Ok(axum::Json(out))
+}
+
+/// Query of the score API.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct ScoreQuery {
+    /// YYYY-MM, YYYY-Qn, YYYY-H1 or YYYY.
+    pub period: String,
+    /// `published` (default: the newest published revision, 404 if none) or `live`
+    /// (scored from the data now; arena.admin only).
+    pub source: Option<String>,
+}
+
+/// A period's scores with every participant's components. Published results by
+/// default; live scoring needs arena.admin, so nothing unpublished reaches other callers.
+#[utoipa::path(get, path = "/api/v1/arenas/{code}/score", tag = "arenas", params(("code" = String, Path), ScoreQuery), responses((status = 200, description = "the scored period, as `gongjian arena score --json`"), (status = 404)))]
+pub async fn api_score(
+    State(st): State<AppState>,
+    me: Me,
+    Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ScoreQuery>,
+) -> crate::error::ApiResult<axum::Json<ArenaResult>> {
+    me.actor
+        .access
+        .require(Permission::ProjectRead)
+        .map_err(StoreError::from)?;
+    let r = if q.source.as_deref() == Some("live") {
+        me.actor
+            .access
+            .require(Permission::ArenaAdmin)
+            .map_err(StoreError::from)?;
+        ar::compute(&st.db, &code, &q.period, &[]).await?
+    } else {
+        ar::published(&st.db, &code, &q.period)
+            .await?
+            .map(|(_, r)| r)
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    "已发布的成绩",
+                    "published result",
+                    format!("{code} {}", q.period),
+                )
+            })?
+    };
+    Ok(axum::Json(r))
 }

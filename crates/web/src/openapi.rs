@@ -32,6 +32,7 @@ use utoipa::OpenApi;
         crate::report::api::api_review, crate::report::api::api_progress,
         crate::supervise::api_problems, crate::supervise::api_problem, crate::supervise::api_raise,
         crate::supervise::api_step, crate::supervise::api_tasks, crate::supervise::api_entry,
+        crate::arena::api_list, crate::arena::api_score,
     ),
     tags(
         (name = "session", description = "登录、当前用户、访问令牌 / sign-in, current user, tokens"),
@@ -39,6 +40,7 @@ use utoipa::OpenApi;
         (name = "organisation", description = "行政区划、单位、领导 / divisions, units, leaders"),
         (name = "accounts", description = "用户与角色 / users and roles"),
         (name = "audit", description = "审计日志 / audit log"),
+        (name = "arenas", description = "擂台赛：擂台、已发布成绩 / arenas and published scores"),
         (name = "problems", description = "问题清单与督办任务 / problems and supervised tasks"),
         (name = "projects", description = "项目库：项目、计划、节点、台账导入导出 / project registry, plans, milestones, ledgers"),
         (name = "reports", description = "月报、报送期、序时进度与红黄绿灯 / monthly reports, periods, progress and lights"),

@@ -153,6 +153,24 @@ async fn only_published_results_reach_the_public_pages() {
         StatusCode::NOT_FOUND,
         "unpublished period"
     );
+    // The API serves published results only, unless the office asks for live scores.
+    assert_eq!(
+        east.get("/api/v1/arenas/ncgc/score?period=2026-Q3")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        east.get("/api/v1/arenas/ncgc/score?period=2026-Q3&source=live")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let live = office
+        .get("/api/v1/arenas/ncgc/score?period=2026-Q3&source=live")
+        .await;
+    assert_eq!(live.status, StatusCode::OK, "{}", live.text);
+    assert_eq!(live.json()["participants"][0]["score"], "72.00");
     // Nothing is public yet: not listed, not served.
     assert!(!anon.get("/public/arenas").await.text.contains("农村改厕"));
     assert_eq!(
