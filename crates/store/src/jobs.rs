@@ -83,6 +83,8 @@ pub async fn escalate(db: &Db, today: NaiveDate) -> Result<usize> {
     loop {
         let mut tx = db.begin().await?;
         lock(&mut tx, 1).await?;
+        let mut routing = crate::problem::Routing::default();
+        let mut notifier = notify::Notifier::default();
         let cal = crate::problem::calendar_tx(&mut tx).await?;
         let policy = crate::problem::policy_tx(&mut tx).await?;
         let sql = format!(
@@ -104,7 +106,9 @@ pub async fn escalate(db: &Db, today: NaiveDate) -> Result<usize> {
                 if !claim(&mut tx, "escalate", &key).await? {
                     break;
                 }
-                cur.handler_unit_id = crate::problem::escalate(&mut tx, &actor, &cur, e).await?;
+                cur.handler_unit_id =
+                    crate::problem::escalate(&mut tx, &actor, &cur, e, &mut routing, &mut notifier)
+                        .await?;
                 cur.tier = e.to.level();
                 cur.status = "raised".into();
                 cur.deadline = Some(e.deadline);
@@ -152,6 +156,7 @@ async fn problem_notices(db: &Db, today: NaiveDate) -> Result<(usize, usize)> {
         loop {
             let mut tx = db.begin().await?;
             lock(&mut tx, which).await?;
+            let mut notifier = notify::Notifier::default();
             let sql = format!(
                 "{SELECT} WHERE x.status IN ('raised', 'accepted', 'replied') AND {cond} AND x.id > $2 ORDER BY x.id LIMIT $3"
             );
@@ -171,21 +176,24 @@ async fn problem_notices(db: &Db, today: NaiveDate) -> Result<(usize, usize)> {
                     )
                     .await?
                     {
-                        notify::to_units(
-                            &mut tx,
-                            &[acting, p.raiser_unit_id],
-                            &format!("问题逾期未办（{}）：{}", Tier::City.zh(), p.project_name),
-                            &format!(
-                                "“{}”{} 的时限 {deadline} 已过，已在市级层级，请{}督促办理。",
-                                p.description.chars().take(40).collect::<String>(),
-                                p.status_zh(),
-                                p.leader_name
-                                    .as_deref()
-                                    .map_or("市级领导".to_string(), |l| format!("包保领导{l}"))
-                            ),
-                            &format!("/problems/{}", p.id),
-                        )
-                        .await?;
+                        notifier
+                            .send(
+                                &mut tx,
+                                &[acting, p.raiser_unit_id],
+                                &format!("问题逾期未办（{}）：{}", Tier::City.zh(), p.project_name),
+                                &format!(
+                                    "“{}”{} 的时限 {deadline} 已过，已在市级层级，请{}督促办理。",
+                                    p.description.chars().take(40).collect::<String>(),
+                                    p.status_zh(),
+                                    p.leader_name
+                                        .as_deref()
+                                        .map_or("市级领导".to_string(), |l| format!(
+                                            "包保领导{l}"
+                                        ))
+                                ),
+                                &format!("/problems/{}", p.id),
+                            )
+                            .await?;
                         overdue += 1;
                     }
                 } else if claim(
@@ -195,18 +203,19 @@ async fn problem_notices(db: &Db, today: NaiveDate) -> Result<(usize, usize)> {
                 )
                 .await?
                 {
-                    notify::to_units(
-                        &mut tx,
-                        &[acting],
-                        &format!("今天到期：{}", p.project_name),
-                        &format!(
-                            "“{}”{}，今天（{deadline}）到期，逾期将升级。",
-                            p.description.chars().take(40).collect::<String>(),
-                            p.status_zh()
-                        ),
-                        &format!("/problems/{}", p.id),
-                    )
-                    .await?;
+                    notifier
+                        .send(
+                            &mut tx,
+                            &[acting],
+                            &format!("今天到期：{}", p.project_name),
+                            &format!(
+                                "“{}”{}，今天（{deadline}）到期，逾期将升级。",
+                                p.description.chars().take(40).collect::<String>(),
+                                p.status_zh()
+                            ),
+                            &format!("/problems/{}", p.id),
+                        )
+                        .await?;
                     due += 1;
                 }
             }
@@ -224,6 +233,7 @@ async fn task_notices(db: &Db, today: NaiveDate) -> Result<(usize, usize)> {
     let mut overdue = 0;
     let mut tx = db.begin().await?;
     lock(&mut tx, 4).await?;
+    let mut notifier = notify::Notifier::default();
     let due: Vec<(i64, String, i64, NaiveDate, NaiveDate)> = on_tx!(&mut tx, c => sqlx::query_as(
         "SELECT t.id, t.title, t.lead_unit_id, t.next_feedback_on, t.deadline FROM task t \
          WHERE t.status IN ('issued', 'in_progress') AND t.next_feedback_on <= $1 \
@@ -231,14 +241,15 @@ async fn task_notices(db: &Db, today: NaiveDate) -> Result<(usize, usize)> {
         .bind(today).fetch_all(c).await)?;
     for (id, title, lead, n, deadline) in due {
         if claim(&mut tx, "feedback", &format!("feedback:{id}:{n}")).await? {
-            notify::to_units(
-                &mut tx,
-                &[lead],
-                &format!("请反馈督办任务进展：{title}"),
-                &format!("按反馈频次，应于 {n} 前反馈进展；办结时限 {deadline}。"),
-                &format!("/tasks/{id}"),
-            )
-            .await?;
+            notifier
+                .send(
+                    &mut tx,
+                    &[lead],
+                    &format!("请反馈督办任务进展：{title}"),
+                    &format!("按反馈频次，应于 {n} 前反馈进展；办结时限 {deadline}。"),
+                    &format!("/tasks/{id}"),
+                )
+                .await?;
             feedback += 1;
         }
     }
@@ -254,14 +265,15 @@ async fn task_notices(db: &Db, today: NaiveDate) -> Result<(usize, usize)> {
         )
         .await?
         {
-            notify::to_units(
-                &mut tx,
-                &[lead],
-                &format!("督办任务已逾期：{title}"),
-                &format!("办结时限 {deadline} 已过，请尽快办理并申请办结。"),
-                &format!("/tasks/{id}"),
-            )
-            .await?;
+            notifier
+                .send(
+                    &mut tx,
+                    &[lead],
+                    &format!("督办任务已逾期：{title}"),
+                    &format!("办结时限 {deadline} 已过，请尽快办理并申请办结。"),
+                    &format!("/tasks/{id}"),
+                )
+                .await?;
             overdue += 1;
         }
     }

@@ -4,7 +4,7 @@
 //! message per robot). The outbox is sent by `gongjian jobs run-once` and the server's
 //! job loop; delivery itself lives in the binary.
 
-use crate::{Actor, Db, Result, Tx, audit, exec_tx, on_db, on_tx, row_struct};
+use crate::{Actor, Db, Result, Tx, Val, audit, exec_tx, on_db, on_tx, row_struct};
 use chrono::{DateTime, Utc};
 use gongjian_domain::DomainError;
 use gongjian_domain::access::Permission;
@@ -25,28 +25,73 @@ pub async fn to_units(
     body: &str,
     link: &str,
 ) -> Result<usize> {
-    let mut units: Vec<i64> = units.to_vec();
-    units.sort_unstable();
-    units.dedup();
-    let now = crate::now();
-    let mut n = 0;
-    let channels: Vec<(i64, String, String)> = on_tx!(tx, c => sqlx::query_as("SELECT id, kind, target FROM notify_channel WHERE active = TRUE ORDER BY id").fetch_all(c).await)?;
-    let email = channels.iter().find(|c| c.1 == "email").map(|c| c.0);
-    for unit in units {
-        let users: Vec<(i64, Option<String>)> = on_tx!(tx, c => sqlx::query_as("SELECT id, email FROM app_user WHERE unit_id = $1 AND active = TRUE").bind(unit).fetch_all(c).await)?;
-        for (uid, addr) in users {
-            exec_tx!(tx, c => sqlx::query("INSERT INTO notice (user_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(uid).bind(title).bind(body).bind(link).bind(now).execute(c).await)?;
-            n += 1;
-            if let (Some(ch), Some(addr)) = (email, addr.filter(|a| a.contains('@'))) {
-                enqueue(tx, "email", ch, &addr, title, body).await?;
+    Notifier::default().send(tx, units, title, body, link).await
+}
+
+/// Sends many messages in one transaction, reading the channels and each unit's users
+/// once (the background jobs send thousands).
+#[derive(Default)]
+pub struct Notifier {
+    channels: Option<Vec<(i64, String, String)>>,
+    users: std::collections::HashMap<i64, Vec<(i64, Option<String>)>>,
+}
+
+impl Notifier {
+    /// Like [`to_units`].
+    pub async fn send(
+        &mut self,
+        tx: &mut Tx,
+        units: &[i64],
+        title: &str,
+        body: &str,
+        link: &str,
+    ) -> Result<usize> {
+        let mut units: Vec<i64> = units.to_vec();
+        units.sort_unstable();
+        units.dedup();
+        let now = crate::now();
+        if self.channels.is_none() {
+            self.channels = Some(
+                on_tx!(tx, c => sqlx::query_as("SELECT id, kind, target FROM notify_channel WHERE active = TRUE ORDER BY id").fetch_all(c).await)?,
+            );
+        }
+        let channels = self.channels.clone().unwrap_or_default();
+        let email = channels.iter().find(|c| c.1 == "email").map(|c| c.0);
+        let mut rows = Vec::new();
+        let mut mails = Vec::new();
+        for unit in units {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.users.entry(unit) {
+                let users: Vec<(i64, Option<String>)> = on_tx!(tx, c => sqlx::query_as("SELECT id, email FROM app_user WHERE unit_id = $1 AND active = TRUE ORDER BY id").bind(unit).fetch_all(c).await)?;
+                slot.insert(users);
+            }
+            for (uid, addr) in &self.users[&unit] {
+                rows.push(vec![
+                    Val::I(*uid),
+                    Val::S(title.to_string()),
+                    Val::S(body.to_string()),
+                    Val::OS(Some(link.to_string())),
+                    Val::T(now),
+                ]);
+                if let (Some(ch), Some(addr)) = (email, addr.as_ref().filter(|a| a.contains('@'))) {
+                    mails.push((ch, addr.clone()));
+                }
             }
         }
+        let n = rows.len();
+        crate::sql::insert_rows(
+            tx,
+            "INSERT INTO notice (user_id, title, body, link, created_at)",
+            rows,
+        )
+        .await?;
+        for (ch, addr) in mails {
+            enqueue(tx, "email", ch, &addr, title, body).await?;
+        }
+        for (id, kind, target) in channels.iter().filter(|c| c.1 != "email") {
+            enqueue(tx, kind, *id, target, title, body).await?;
+        }
+        Ok(n)
     }
-    for (id, kind, target) in channels.iter().filter(|c| c.1 != "email") {
-        enqueue(tx, kind, *id, target, title, body).await?;
-    }
-    Ok(n)
 }
 
 async fn enqueue(

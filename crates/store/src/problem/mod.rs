@@ -10,8 +10,8 @@ mod read;
 mod write;
 
 pub use read::*;
-pub(crate) use write::escalate;
 pub use write::*;
+pub(crate) use write::{Routing, escalate};
 
 use crate::sql::Sql;
 use crate::{Db, Result, Tx, exec_tx, on_db, on_tx, row_struct};

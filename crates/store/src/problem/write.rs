@@ -56,9 +56,27 @@ pub(crate) async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Problem>> {
     )
 }
 
+/// Lookups of the routing that repeat across many problems (the escalation job):
+/// the governments above each division and the department of each category.
+#[derive(Default)]
+pub(crate) struct Routing {
+    govs: std::collections::HashMap<i64, Vec<i64>>,
+    routes: std::collections::HashMap<&'static str, Option<i64>>,
+}
+
 /// The unit (and leader) handling problems of a project at a tier.
 pub(crate) async fn handler_for(
     tx: &mut Tx,
+    project_id: i64,
+    tier: Tier,
+    category: Category,
+) -> Result<(i64, Option<i64>)> {
+    handler_with(tx, &mut Routing::default(), project_id, tier, category).await
+}
+
+pub(crate) async fn handler_with(
+    tx: &mut Tx,
+    cache: &mut Routing,
     project_id: i64,
     tier: Tier,
     category: Category,
@@ -67,11 +85,15 @@ pub(crate) async fn handler_for(
         "SELECT division_id, responsible_unit_id, contact_leader_id FROM project WHERE id = $1")
         .bind(project_id).fetch_one(c).await)?;
     // Governments of the division and its ancestors, nearest first.
-    let govs: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
-        "WITH RECURSIVE up(id, parent_id, depth) AS (SELECT id, parent_id, 0 FROM division WHERE id = $1 \
-         UNION ALL SELECT d.id, d.parent_id, up.depth + 1 FROM division d JOIN up ON d.id = up.parent_id WHERE up.depth < 32) \
-         SELECT u.id FROM up JOIN unit u ON u.governs_division_id = up.id AND u.active = TRUE ORDER BY up.depth")
-        .bind(division).fetch_all(c).await)?;
+    if let std::collections::hash_map::Entry::Vacant(slot) = cache.govs.entry(division) {
+        let govs: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
+            "WITH RECURSIVE up(id, parent_id, depth) AS (SELECT id, parent_id, 0 FROM division WHERE id = $1 \
+             UNION ALL SELECT d.id, d.parent_id, up.depth + 1 FROM division d JOIN up ON d.id = up.parent_id WHERE up.depth < 32) \
+             SELECT u.id FROM up JOIN unit u ON u.governs_division_id = up.id AND u.active = TRUE ORDER BY up.depth")
+            .bind(division).fetch_all(c).await)?;
+        slot.insert(govs);
+    }
+    let govs = cache.govs[&division].clone();
     let missing = || {
         StoreError::Invalid(DomainError::new(
             "project",
@@ -82,8 +104,12 @@ pub(crate) async fn handler_for(
     Ok(match tier {
         Tier::Division => (*govs.first().ok_or_else(missing)?, None),
         Tier::Department => {
-            let routed: Option<i64> = on_tx!(tx, c => sqlx::query_scalar("SELECT unit_id FROM problem_route WHERE category = $1").bind(category.as_str()).fetch_optional(c).await)?;
-            let unit = routed
+            let key = category.as_str();
+            if !cache.routes.contains_key(key) {
+                let routed: Option<i64> = on_tx!(tx, c => sqlx::query_scalar("SELECT unit_id FROM problem_route WHERE category = $1").bind(key).fetch_optional(c).await)?;
+                cache.routes.insert(key, routed);
+            }
+            let unit = cache.routes[key]
                 .or(responsible)
                 .or(govs.last().copied())
                 .ok_or_else(missing)?;
@@ -539,9 +565,11 @@ pub(crate) async fn escalate(
     actor: &Actor,
     p: &Problem,
     e: Escalation,
+    routing: &mut Routing,
+    notifier: &mut notify::Notifier,
 ) -> Result<i64> {
     let category = Category::parse(&p.category).unwrap_or(Category::Other);
-    let (handler, leader) = handler_for(tx, p.project_id, e.to, category).await?;
+    let (handler, leader) = handler_with(tx, routing, p.project_id, e.to, category).await?;
     exec_tx!(tx, c => sqlx::query("UPDATE problem SET status = 'raised', tier = $1, handler_unit_id = $2, assignee_unit_id = NULL, leader_id = $3, step_since = $4, deadline = $5, escalations = escalations + 1, updated_at = $6 WHERE id = $7")
         .bind(e.to.level()).bind(handler).bind(leader).bind(e.on).bind(e.deadline).bind(crate::now()).bind(p.id).execute(c).await)?;
     let note = format!(
@@ -563,18 +591,19 @@ pub(crate) async fn escalate(
         e.on,
     )
     .await?;
-    notify::to_units(
-        tx,
-        &[p.handler_unit_id, handler],
-        &format!("问题逾期升级：{}", p.project_name),
-        &format!(
-            "{}。{note}，请{}于 {} 前受理。",
-            short(p),
-            e.to.zh(),
-            e.deadline
-        ),
-        &link(p.id),
-    )
-    .await?;
+    notifier
+        .send(
+            tx,
+            &[p.handler_unit_id, handler],
+            &format!("问题逾期升级：{}", p.project_name),
+            &format!(
+                "{}。{note}，请{}于 {} 前受理。",
+                short(p),
+                e.to.zh(),
+                e.deadline
+            ),
+            &link(p.id),
+        )
+        .await?;
     Ok(handler)
 }
