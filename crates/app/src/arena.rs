@@ -5,6 +5,18 @@ use gongjian_store::arena::{self, Change};
 use gongjian_store::{Actor, Db};
 use std::process::ExitCode;
 
+fn read_json<T: serde::de::DeserializeOwned>(file: &str) -> Result<T, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("无法读取 {file} / cannot read {file}: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{file} 的 JSON 不符合格式（第 {} 行第 {} 列）：{e} / bad JSON in {file}",
+            e.line(),
+            e.column()
+        )
+    })
+}
+
 /// Runs an arena action.
 pub async fn run(db: &Db, action: ArenaAction) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match action {
@@ -89,6 +101,41 @@ pub async fn run(db: &Db, action: ArenaAction) -> Result<ExitCode, Box<dyn std::
                     );
                 }
             }
+        }
+        ArenaAction::Create { file } => {
+            let input: arena::ArenaInput = read_json(&file)?;
+            let mut tx = db.begin().await?;
+            let a = arena::create(&mut tx, &Actor::cli(), &input).await?;
+            tx.commit().await?;
+            println!(
+                "已新建擂台 {}（{}）/ arena {} created",
+                a.name, a.code, a.code
+            );
+        }
+        ArenaAction::Rule {
+            arena: code,
+            from,
+            file,
+        } => {
+            #[derive(serde::Deserialize)]
+            struct RuleFile {
+                indicators: Vec<arena::IndicatorDef>,
+                #[serde(default)]
+                flag_rule: gongjian_domain::arena::FlagRule,
+            }
+            let r: RuleFile = read_json(&file)?;
+            let mut tx = db.begin().await?;
+            let v = arena::set_rule(
+                &mut tx,
+                &Actor::cli(),
+                &code,
+                &from,
+                &r.indicators,
+                &r.flag_rule,
+            )
+            .await?;
+            tx.commit().await?;
+            println!("已新增第 {v} 版规则，自 {from} 起生效 / rule version {v} from {from}");
         }
         ArenaAction::Enter {
             arena: code,

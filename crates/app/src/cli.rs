@@ -242,6 +242,23 @@ pub enum ArenaAction {
         #[arg(long)]
         publish: bool,
     },
+    /// 按 JSON 文件新建擂台 / create an arena from a JSON file
+    Create {
+        /// JSON 文件（见使用手册“擂台赛”）/ JSON file (see the guide)
+        #[arg(long)]
+        file: String,
+    },
+    /// 新增计分规则版本（自某月起生效）/ add a rule version valid from a month
+    Rule {
+        /// 擂台代码 / arena code
+        arena: String,
+        /// 生效月份 YYYY-MM / first month
+        #[arg(long)]
+        from: String,
+        /// JSON 文件：{"indicators":[…],"flag_rule":{…}} / JSON file
+        #[arg(long)]
+        file: String,
+    },
     /// 填报指标数据（待审核）/ enter a value (to be reviewed)
     Enter {
         /// 擂台代码 / arena code

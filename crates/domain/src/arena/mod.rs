@@ -230,16 +230,16 @@ fn points_alone(ind: &Indicator, inp: Input) -> Option<(Milli, String)> {
                 Direction::Higher => format!(
                     "{name}：{} × 实际 {} ÷ 目标 {}（封顶 {}%）= {} 分",
                     ind.weight,
-                    inp.value,
-                    t,
+                    show_value(ind, inp.value),
+                    show_value(ind, t),
                     cap_pct,
                     points_text(p as Milli)
                 ),
                 Direction::Lower => format!(
                     "{name}：{} × 目标 {} ÷ 实际 {}（越低越好，封顶 {}%）= {} 分",
                     ind.weight,
-                    t,
-                    inp.value,
+                    show_value(ind, t),
+                    show_value(ind, inp.value),
                     cap_pct,
                     points_text(p as Milli)
                 ),
