@@ -192,15 +192,20 @@ async fn board_page(
 }
 
 /// Runs an office action on a period, then shows the scoreboard (or the error on it).
-async fn office_then(
+/// After a write on a period's board: back to the board (at `anchor`), or the board with
+/// the error.
+async fn board_then<T>(
     st: &AppState,
     me: &Me,
     code: &str,
     period: &str,
-    r: Result<i64, StoreError>,
+    anchor: &str,
+    r: Result<T, StoreError>,
 ) -> Result<Response, AppError> {
     match r.map_err(AppError::from) {
-        Ok(_) => Ok(Redirect::to(&format!("/arenas/{code}?period={period}")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/arenas/{code}?period={period}{anchor}")).into_response())
+        }
         Err(e) if e.field.is_some() => {
             render_board(st, me, code, Some(period), Some(FormError::of(&e, me.lang))).await
         }
@@ -217,7 +222,7 @@ async fn save_submit(
     let r = ar::save(&st.db, &me.actor, &code, &period)
         .await
         .map(|(rev, _)| rev);
-    office_then(&st, &me, &code, &period, r).await
+    board_then(&st, &me, &code, &period, "", r).await
 }
 
 async fn publish_submit(
@@ -227,25 +232,7 @@ async fn publish_submit(
     _p: Pairs,
 ) -> Result<Response, AppError> {
     let r = ar::publish(&st.db, &me.actor, &code, &period).await;
-    office_then(&st, &me, &code, &period, r).await
-}
-
-async fn write_then(
-    st: &AppState,
-    me: &Me,
-    code: &str,
-    period: &str,
-    r: Result<(), StoreError>,
-) -> Result<Response, AppError> {
-    match r.map_err(AppError::from) {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/arenas/{code}?period={period}#entries")).into_response())
-        }
-        Err(e) if e.field.is_some() => {
-            render_board(st, me, code, Some(period), Some(FormError::of(&e, me.lang))).await
-        }
-        Err(e) => Err(e),
-    }
+    board_then(&st, &me, &code, &period, "", r).await
 }
 
 async fn entry_submit(
@@ -275,7 +262,7 @@ async fn entry_submit(
             format!("'{value}' is not a whole number"),
         ))),
     };
-    write_then(&st, &me, &code, &period, r).await
+    board_then(&st, &me, &code, &period, "#entries", r).await
 }
 
 async fn review_submit(
@@ -289,7 +276,7 @@ async fn review_submit(
         &mut tx, &me.actor, id, approve
     )
     .await?);
-    write_then(&st, &me, &code, &period, r).await
+    board_then(&st, &me, &code, &period, "#entries", r).await
 }
 
 async fn adjust_submit(
@@ -318,7 +305,7 @@ async fn adjust_submit(
             format!("'{points}' is not a number of points"),
         ))),
     };
-    write_then(&st, &me, &code, &period, r).await
+    board_then(&st, &me, &code, &period, "#entries", r).await
 }
 
 async fn photo_submit(
@@ -327,66 +314,43 @@ async fn photo_submit(
     Path((code, period)): Path<(String, String)>,
     mut mp: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let (mut unit, mut caption, mut file) = (String::new(), String::new(), None);
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return write_then(
-                    &st,
-                    &me,
-                    &code,
-                    &period,
-                    Err(StoreError::from(gongjian_domain::DomainError::new(
-                        "photo",
-                        format!("上传失败（照片超过 5 MB 或网络中断）：{e}"),
-                        format!("upload failed: {e}"),
-                    ))),
-                )
-                .await;
-            }
-        };
-        match field.name().unwrap_or("") {
-            "unit" => unit = field.text().await.unwrap_or_default(),
-            "caption" => caption = field.text().await.unwrap_or_default(),
-            "photo" => {
-                let name = field.file_name().unwrap_or("photo.jpg").to_string();
-                match field.bytes().await {
-                    Ok(b) => file = Some((name, b.to_vec())),
-                    Err(e) => {
-                        return write_then(
-                            &st,
-                            &me,
-                            &code,
-                            &period,
-                            Err(StoreError::from(gongjian_domain::DomainError::new(
-                                "photo",
-                                format!("上传失败（照片超过 5 MB 或网络中断）：{e}"),
-                                format!("upload failed: {e}"),
-                            ))),
-                        )
-                        .await;
-                    }
+    let failed = |e: &dyn std::fmt::Display| {
+        StoreError::from(gongjian_domain::DomainError::new(
+            "photo",
+            format!("上传失败（照片超过 5 MB 或网络中断）：{e}"),
+            format!("upload failed: {e}"),
+        ))
+    };
+    let read = async {
+        let (mut unit, mut caption, mut file) = (String::new(), String::new(), None);
+        while let Some(field) = mp.next_field().await.map_err(|e| failed(&e))? {
+            match field.name().unwrap_or("") {
+                "unit" => unit = field.text().await.unwrap_or_default(),
+                "caption" => caption = field.text().await.unwrap_or_default(),
+                "photo" => {
+                    let name = field.file_name().unwrap_or("photo.jpg").to_string();
+                    file = Some((name, field.bytes().await.map_err(|e| failed(&e))?.to_vec()));
                 }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    let r = match file {
-        Some((name, bytes)) => crate::in_tx!(st.db, |tx| {
+        Ok::<_, StoreError>((unit, caption, file))
+    };
+    let r = match read.await {
+        Ok((unit, caption, Some((name, bytes)))) => crate::in_tx!(st.db, |tx| {
             ar::add_photo(
                 &mut tx, &me.actor, &code, &period, &unit, &caption, &name, &bytes,
             )
             .await?;
         }),
-        None => Err(StoreError::from(gongjian_domain::DomainError::new(
+        Ok((_, _, None)) => Err(StoreError::from(gongjian_domain::DomainError::new(
             "photo",
             "请选择照片。",
             "Choose a photo.",
         ))),
+        Err(e) => Err(e),
     };
-    write_then(&st, &me, &code, &period, r).await
+    board_then(&st, &me, &code, &period, "#photos", r).await
 }
 
 fn image(mime: String, bytes: Vec<u8>) -> Response {
