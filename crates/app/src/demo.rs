@@ -258,7 +258,42 @@ async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
     if m > 1 {
         crate::demo_arenas::load(db, y, m - 1).await?;
     }
+    let mut tx = db.begin().await?;
+    gongjian_store::cockpit::set_map(&mut tx, a, &map()).await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// A synthetic map of the demo city for the cockpit: each district, county and zone as a
+/// cell of a 4-column honeycomb (the city is fictional, so are its borders).
+pub(crate) fn map() -> String {
+    let features: Vec<serde_json::Value> = DIVISIONS
+        .iter()
+        .enumerate()
+        .map(|(i, (code, name, _, _))| {
+            let (row, col) = ((i / 4) as f64, (i % 4) as f64);
+            // Hexagon centred on the cell, odd rows shifted half a cell.
+            let cx = 106.0 + col * 0.30 + if (i / 4) % 2 == 1 { 0.15 } else { 0.0 };
+            let cy = 38.6 - row * 0.26;
+            let ring: Vec<[f64; 2]> = (0..=6)
+                .map(|k| {
+                    let a =
+                        std::f64::consts::PI / 3.0 * f64::from(k % 6) + std::f64::consts::PI / 6.0;
+                    let r = 0.17;
+                    [
+                        ((cx + r * a.cos()) * 1e4).round() / 1e4,
+                        ((cy + r * 0.86 * a.sin()) * 1e4).round() / 1e4,
+                    ]
+                })
+                .collect();
+            serde_json::json!({
+                "type": "Feature",
+                "properties": {"name": name, "code": code},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            })
+        })
+        .collect();
+    serde_json::json!({"type": "FeatureCollection", "features": features}).to_string()
 }
 
 /// Last closed month's scheduling meeting: red and yellow projects, two answers and

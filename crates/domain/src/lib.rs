@@ -5,6 +5,7 @@
 pub mod access;
 pub mod arena;
 pub mod attachment;
+pub mod bulletin;
 pub mod calendar;
 pub mod division;
 pub mod error;

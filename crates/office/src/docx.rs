@@ -14,6 +14,10 @@ const BODY_SZ: u32 = 32;
 const SMALL_SZ: u32 = 28;
 /// Line pitch for 22 lines on the type area (twips).
 const LINE: u32 = 578;
+/// Tables: 五号 (10.5 pt).
+const TABLE_SZ: u32 = 21;
+/// Width of the type area: 210 − 28 − 26 = 156 mm, in twips.
+const TYPE_WIDTH: u32 = 8844;
 
 /// A document being written.
 #[derive(Debug, Clone, Default)]
@@ -125,12 +129,55 @@ impl Docx {
         self
     }
 
-    /// A table with a bold header row, 仿宋 4号, full width, single borders.
+    /// A table's caption: 黑体 4号, centred.
+    pub fn caption(&mut self, text: &str) -> &mut Self {
+        self.body
+            .push_str(&para(&run(text, "黑体", SMALL_SZ, false), "center", false));
+        self
+    }
+
+    /// The issuing office and date at the end, right-aligned, 仿宋 3号 (an empty line
+    /// before them).
+    pub fn signature(&mut self, lines: &[String]) -> &mut Self {
+        self.body.push_str(&para("", "left", false));
+        for l in lines {
+            self.body.push_str(&para(
+                &run(l, "仿宋_GB2312", BODY_SZ, false),
+                "right",
+                false,
+            ));
+        }
+        self
+    }
+
+    /// A table with a bold header row, 仿宋 五号, full width, single borders, equal
+    /// columns.
     pub fn table(&mut self, header: &[&str], rows: &[Vec<String>]) -> &mut Self {
-        let cell = |t: &str, bold: bool| {
+        let widths = vec![1; header.len()];
+        self.table_sized(header, rows, &widths)
+    }
+
+    /// A table whose columns share the type area (156 mm) in the given proportions. Its
+    /// cells do not snap to the 22-line grid of the body, so rows stay compact; the
+    /// header row repeats on every page and rows do not break across pages.
+    pub fn table_sized(
+        &mut self,
+        header: &[&str],
+        rows: &[Vec<String>],
+        widths: &[u16],
+    ) -> &mut Self {
+        let sum: u32 = widths
+            .iter()
+            .map(|w| u32::from(*w).max(1))
+            .sum::<u32>()
+            .max(1);
+        let tw: Vec<u32> = (0..header.len())
+            .map(|i| TYPE_WIDTH * u32::from(widths.get(i).copied().unwrap_or(1).max(1)) / sum)
+            .collect();
+        let cell = |t: &str, w: u32, bold: bool| {
             format!(
-                "<w:tc><w:tcPr><w:tcW w:w=\"0\" w:type=\"auto\"/></w:tcPr><w:p><w:pPr><w:jc w:val=\"center\"/></w:pPr>{}</w:p></w:tc>",
-                run(t, "仿宋_GB2312", SMALL_SZ, bold)
+                "<w:tc><w:tcPr><w:tcW w:w=\"{w}\" w:type=\"dxa\"/><w:vAlign w:val=\"center\"/></w:tcPr><w:p><w:pPr><w:snapToGrid w:val=\"0\"/><w:spacing w:before=\"0\" w:after=\"0\" w:line=\"260\" w:lineRule=\"auto\"/><w:jc w:val=\"center\"/></w:pPr>{}</w:p></w:tc>",
+                run(t, "仿宋_GB2312", TABLE_SZ, bold)
             )
         };
         let border = |side: &str| {
@@ -140,18 +187,25 @@ impl Docx {
             .iter()
             .map(|s| border(s))
             .collect();
+        let grid: String = tw
+            .iter()
+            .map(|w| format!("<w:gridCol w:w=\"{w}\"/>"))
+            .collect();
         self.body.push_str(&format!(
-            "<w:tbl><w:tblPr><w:tblW w:w=\"5000\" w:type=\"pct\"/><w:jc w:val=\"center\"/><w:tblBorders>{borders}</w:tblBorders></w:tblPr>"
+            "<w:tbl><w:tblPr><w:tblW w:w=\"{}\" w:type=\"dxa\"/><w:jc w:val=\"center\"/><w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type=\"fixed\"/><w:tblCellMar><w:left w:w=\"57\" w:type=\"dxa\"/><w:right w:w=\"57\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr><w:tblGrid>{grid}</w:tblGrid>",
+            tw.iter().sum::<u32>()
         ));
-        self.body.push_str("<w:tr><w:trPr><w:tblHeader/></w:trPr>");
-        for h in header {
-            self.body.push_str(&cell(h, true));
+        self.body
+            .push_str("<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>");
+        for (h, w) in header.iter().zip(&tw) {
+            self.body.push_str(&cell(h, *w, true));
         }
         self.body.push_str("</w:tr>");
         for r in rows {
-            self.body.push_str("<w:tr>");
-            for c in r {
-                self.body.push_str(&cell(c, false));
+            self.body.push_str("<w:tr><w:trPr><w:cantSplit/></w:trPr>");
+            for (i, w) in tw.iter().enumerate() {
+                self.body
+                    .push_str(&cell(r.get(i).map_or("", String::as_str), *w, false));
             }
             self.body.push_str("</w:tr>");
         }

@@ -2,10 +2,12 @@
 //! xlsx), with every problem reported by sheet, row and column, and the printable
 //! workbooks leaders expect.
 
+pub mod bulletin;
 pub mod division;
 pub mod docx;
 pub mod ledger;
 pub mod ledger_export;
+pub mod pdf;
 pub mod photo;
 pub mod progress_export;
 pub mod table;

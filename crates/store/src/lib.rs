@@ -11,6 +11,8 @@ pub mod arena;
 pub mod attachment;
 pub mod audit;
 pub mod auth;
+pub mod bulletin;
+pub mod cockpit;
 pub mod division;
 pub mod error;
 pub mod jobs;

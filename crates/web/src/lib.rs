@@ -9,6 +9,8 @@ pub mod admin;
 pub mod arena;
 pub mod assets;
 pub mod audit;
+pub mod bulletin;
+pub mod cockpit;
 pub mod error;
 pub mod home;
 pub mod i18n;
@@ -86,6 +88,8 @@ pub fn app(state: AppState) -> Router {
         .merge(meeting::router())
         .merge(supervise::router())
         .merge(arena::router())
+        .merge(bulletin::router())
+        .merge(cockpit::router())
         .merge(admin::router())
         .merge(audit::router())
         .merge(account::router())

@@ -107,13 +107,13 @@ const MODULES: [NavItem; 12] = [
     NavItem {
         zh: "通报",
         en: "Bulletins",
-        href: None,
+        href: Some("/bulletin"),
         key: "bulletins",
     },
     NavItem {
         zh: "驾驶舱",
         en: "Cockpit",
-        href: None,
+        href: Some("/cockpit"),
         key: "cockpit",
     },
 ];
@@ -199,8 +199,10 @@ impl Chrome {
             modules: MODULES
                 .iter()
                 .filter(|m| {
-                    !matches!(m.key, "projects" | "reports" | "lights")
-                        || a.has(Permission::ProjectRead)
+                    !matches!(
+                        m.key,
+                        "projects" | "reports" | "lights" | "bulletins" | "cockpit"
+                    ) || a.has(Permission::ProjectRead)
                 })
                 .cloned()
                 .collect(),

@@ -9,6 +9,8 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!window.echarts) return;
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var d = JSON.parse(el.dataset.chart);
+    // A complete ECharts option built by the server (the cockpit): draw it as given.
+    if (d.option) { drawOption(el, d); return; }
     var chart = echarts.init(el);
     var series = d.stacks
       ? d.stacks.map(function (s) { return { type: "bar", stack: "all", name: s.name, data: s.values, itemStyle: { color: s.color } }; })
@@ -29,3 +31,26 @@ document.addEventListener("DOMContentLoaded", function () {
     window.addEventListener("resize", function () { chart.resize(); });
   });
 });
+
+// Draws a server-built option; a map first loads and registers its GeoJSON. Clicks open
+// the list behind a bar or stage (`links` by index) or an area (`name_links` by name).
+function drawOption(el, d) {
+  var go = function () {
+    var chart = echarts.init(el, el.dataset.theme || null);
+    var opt = d.option;
+    if (el.dataset.theme === "dark") opt.backgroundColor = "transparent";
+    opt.animation = false;
+    chart.setOption(opt);
+    chart.on("click", function (p) {
+      var to = (d.links && d.links[p.dataIndex]) || (d.name_links && d.name_links[p.name]);
+      if (to) window.location = to;
+    });
+    el.dataset.drawn = "true";
+    window.addEventListener("resize", function () { chart.resize(); });
+  };
+  if (!d.map) return go();
+  fetch(d.map, { credentials: "same-origin" })
+    .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+    .then(function (g) { echarts.registerMap("divisions", g); go(); })
+    .catch(function () { el.textContent = "地图加载失败 / the map could not be loaded"; el.dataset.drawn = "failed"; });
+}

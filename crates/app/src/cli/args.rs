@@ -71,6 +71,21 @@ pub enum Command {
         #[command(subcommand)]
         action: MeetingAction,
     },
+    /// 月度通报：Word（GB/T 9704 版式）、Excel 附表或 PDF / the monthly bulletin as docx, xlsx or pdf
+    Bulletin {
+        /// 月份 YYYY-MM / period
+        #[arg(long)]
+        period: String,
+        /// docx、xlsx 或 pdf / format
+        #[arg(long, default_value = "docx")]
+        format: String,
+        /// 输出文件 / output file
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// PDF 使用的中文字体文件（默认在系统中查找）/ Chinese font file for the PDF (default: found on the system)
+        #[arg(long, env = "GONGJIAN_PDF_FONT")]
+        font: Option<std::path::PathBuf>,
+    },
     /// 序时进度与红黄绿灯 / time-proportional progress and warning lights of a period
     Progress {
         /// 报送期 YYYY-MM / period

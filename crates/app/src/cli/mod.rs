@@ -239,6 +239,30 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bulletin {
+            period,
+            format,
+            out,
+            font,
+        } => {
+            let db = open(&cli.db).await?;
+            let (y, m) = gongjian_store::report::parse_period(&period)?;
+            let f = gongjian_web::bulletin::Format::parse(&format)?;
+            let t = std::time::Instant::now();
+            let x = gongjian_web::bulletin::export(&db, &Actor::cli(), y, m, f, font.as_deref())
+                .await?;
+            std::fs::write(&out, &x.bytes)?;
+            println!(
+                "已写出 {}（{} 字节，用时 {} 毫秒）/ wrote {} ({} bytes in {} ms)",
+                out.display(),
+                x.bytes.len(),
+                t.elapsed().as_millis(),
+                out.display(),
+                x.bytes.len(),
+                t.elapsed().as_millis()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Progress {
             period,
             json,

@@ -413,7 +413,7 @@ row_struct! {
     }
 }
 
-async fn tree(db: &Db) -> Result<Vec<DivisionNode>> {
+pub(crate) async fn tree(db: &Db) -> Result<Vec<DivisionNode>> {
     Ok(
         on_db!(db, c => sqlx::query_as("SELECT id, code, name, parent_id FROM division ORDER BY code").fetch_all(c).await)?,
     )
@@ -421,7 +421,7 @@ async fn tree(db: &Db) -> Result<Vec<DivisionNode>> {
 
 /// The division whose children the boards list when no parent is given: the single
 /// root when there is one (a city), else none (several roots are listed themselves).
-fn default_parent(nodes: &[DivisionNode]) -> Option<i64> {
+pub(crate) fn default_parent(nodes: &[DivisionNode]) -> Option<i64> {
     let roots: Vec<&DivisionNode> = nodes.iter().filter(|n| n.parent_id.is_none()).collect();
     (roots.len() == 1).then(|| roots[0].id)
 }
