@@ -511,6 +511,52 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
         "the task board lists the demo's tasks, meeting decisions included"
     );
     d.screenshot("tasks.png").await;
+    // The cockpit as a city leader: every chart has drawn data, the map included.
+    d.click("form[action='/logout'] button").await;
+    assert!(d.wait_for("return location.pathname === '/login'").await);
+    d.type_in("#username", "mayor").await;
+    d.type_in("#password", gongjian::demo::DEFAULT_PASSWORD)
+        .await;
+    d.click("button[type=submit]").await;
+    assert!(d.wait_for("return location.pathname === '/'").await);
+    const DRAWN: &str = "var els = [...document.querySelectorAll('[data-cockpit]')];\
+        return els.length === 6 && els.every(function (e) {\
+          if (e.dataset.drawn !== 'true' || !e.querySelector('canvas')) return false;\
+          var o = echarts.getInstanceByDom(e).getOption();\
+          if (!o.series.every(function (s) { return (s.data || []).length > 0; })) return false;\
+          var c = e.querySelector('canvas'), x = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, n = 0;\
+          for (var i = 3; i < x.length; i += 16) if (x[i] > 0) n++;\
+          return n > 500;\
+        });";
+    d.go(&format!("{base}/cockpit")).await;
+    assert!(
+        d.wait_for(DRAWN).await,
+        "every cockpit chart is drawn with data: {}",
+        d.js("return [...document.querySelectorAll('[data-cockpit]')].map(e => e.dataset.cockpit + ':' + e.dataset.drawn)").await
+    );
+    d.screenshot("cockpit.png").await;
+    // A bar of the lights chart drills down to that division's lights.
+    let href = d
+        .js("return JSON.parse(document.querySelector('[data-cockpit=lights]').dataset.chart).links[0]")
+        .await;
+    assert!(
+        href.as_str().unwrap().starts_with("/lights?period="),
+        "{href}"
+    );
+    // The big screen at 1920×1080, dark, without navigation.
+    d.call(
+        reqwest::Method::POST,
+        "/window/rect",
+        Some(json!({"width": 1920, "height": 1080})),
+    )
+    .await;
+    d.go(&format!("{base}/cockpit/screen")).await;
+    assert!(d.wait_for(DRAWN).await, "the big screen draws every chart");
+    assert_eq!(
+        d.js("return !!document.querySelector('.sidebar')").await,
+        json!(false)
+    );
+    d.screenshot("cockpit-screen.png").await;
     let _ = http.delete(format!("{wd}/session/{sid}")).send().await;
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);

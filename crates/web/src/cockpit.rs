@@ -35,6 +35,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cockpit", get(api))
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn key_figures_switch_to_yi_from_one_yi() {
+        assert_eq!(super::yi(185_803_110_000), "1,858.03 亿元");
+        assert_eq!(super::yi(99_990_000), "9,999.00 万元");
+        assert_eq!(super::yi(100_000_000), "1.00 亿元");
+    }
+}
+
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct CockpitQuery {
     /// Month `YYYY-MM` (default: the newest closed reporting period).
@@ -74,6 +84,17 @@ fn wan_f(yuan: i64) -> f64 {
     (yuan as f64 / 100.0).round() / 100.0
 }
 
+/// A large amount for a key figure: 亿元 with two decimals from 1 亿 up, else 万元.
+fn yi(yuan: i64) -> String {
+    if yuan.abs() >= 100_000_000 {
+        // 亿元 are 万元 of 万元: the 万元 text of yuan ÷ 10⁴ (rounded) reads in 亿.
+        let v = gongjian_domain::money::wan_grouped((yuan + 5_000).div_euclid(10_000));
+        format!("{v} 亿元")
+    } else {
+        format!("{} 万元", gongjian_domain::money::wan_grouped(yuan))
+    }
+}
+
 fn light_color(l: Light) -> &'static str {
     match l {
         Light::Green => "#2e7d32",
@@ -83,14 +104,35 @@ fn light_color(l: Light) -> &'static str {
     }
 }
 
+/// The arenas with a published result, and the chosen one's result for the month: the
+/// month itself if published, else the quarter, half or year holding it, else the
+/// newest published period ending before it.
 async fn pick_arena(
     st: &AppState,
     wanted: Option<&str>,
+    year: i32,
+    month: u32,
 ) -> Result<(Vec<(String, String)>, Option<ArenaResult>), StoreError> {
+    use gongjian_domain::arena::Period;
+    let holding = [
+        Period::Month(year, month),
+        Period::Quarter(year, month.div_ceil(3)),
+        Period::Half(year, if month <= 6 { 1 } else { 2 }),
+        Period::Year(year),
+    ]
+    .map(|p| p.key());
+    let end = |key: &str| Period::parse(key).ok().map(|p| (p.year(), p.end_month()));
     let mut names = Vec::new();
     let mut chosen = None;
     for a in ar::list(&st.db).await? {
-        let periods = ar::published_periods(&st.db, a.id).await?;
+        let mut periods = ar::published_periods(&st.db, a.id).await?;
+        periods.retain(|p| end(p).is_some_and(|e| e <= (year, month)) || holding.contains(p));
+        periods.sort_by_key(|p| {
+            (
+                holding.iter().position(|h| h == p).unwrap_or(usize::MAX),
+                std::cmp::Reverse(end(p)),
+            )
+        });
         if let Some(p) = periods.first() {
             names.push((a.code.clone(), a.name.clone()));
             let want = wanted.is_none_or(|w| w == a.code);
@@ -186,7 +228,7 @@ async fn gather(st: &AppState, me: &Me, q: &CockpitQuery) -> Result<Cockpit, App
     });
 
     // 3. The arena leaderboard with flags (newest published period).
-    let (arenas, result) = pick_arena(st, q.arena.as_deref()).await?;
+    let (arenas, result) = pick_arena(st, q.arena.as_deref(), y, m).await?;
     let arena_code = result.as_ref().map(|r| r.arena.clone()).unwrap_or_default();
     if let Some(r) = &result {
         let mut ps = r.participants.clone();
@@ -220,7 +262,7 @@ async fn gather(st: &AppState, me: &Me, q: &CockpitQuery) -> Result<Cockpit, App
             spec: json!({
                 "option": {
                     "tooltip": {"trigger": "axis"},
-                    "grid": {"left": 110, "right": 40, "top": 10, "bottom": 20},
+                    "grid": {"left": 10, "right": 50, "top": 10, "bottom": 20, "containLabel": true},
                     "xAxis": {"type": "value", "name": "分"},
                     "yAxis": {"type": "category", "data": ps.iter().map(|p| format!("{} {}", p.rank, p.name)).collect::<Vec<_>>()},
                     "series": [{"type": "bar", "name": "得分", "label": {"show": true, "position": "right"},
@@ -263,8 +305,8 @@ async fn gather(st: &AppState, me: &Me, q: &CockpitQuery) -> Result<Cockpit, App
             "option": {
                 "tooltip": {"trigger": "item"},
                 "series": [{"type": "funnel", "sort": "none", "left": "10%", "width": "80%", "minSize": "10%",
-                    "label": {"show": true, "position": "inside", "formatter": "{b}：{c}"},
-                    "data": stages.iter().map(|s| json!({"name": s.0, "value": s.1})).collect::<Vec<_>>()}]
+                    "label": {"show": true, "position": "inside", "formatter": "{b}：{c}", "color": "#fff", "fontSize": 14},
+                    "data": stages.iter().zip(["#1d5fd0", "#2f7fd8", "#2e7d32", "#37474f"]).map(|(s, c)| json!({"name": s.0, "value": s.1, "itemStyle": {"color": c}})).collect::<Vec<_>>()}]
             },
             "links": stages.iter().map(|s| s.2.clone()).collect::<Vec<_>>(),
         })
@@ -288,10 +330,10 @@ async fn gather(st: &AppState, me: &Me, q: &CockpitQuery) -> Result<Cockpit, App
         spec: json!({
             "option": {
                 "tooltip": {"trigger": "axis"},
-                "grid": {"left": 150, "right": 40, "top": 10, "bottom": 20},
+                "grid": {"left": 10, "right": 40, "top": 10, "bottom": 20, "containLabel": true},
                 "xAxis": {"type": "value", "name": "个", "minInterval": 1},
                 "yAxis": {"type": "category", "data": stats.iter().map(|s| s.unit.clone()).collect::<Vec<_>>()},
-                "series": [{"type": "bar", "name": "逾期未办", "label": {"show": true, "position": "right"}, "itemStyle": {"color": "#c62828"},
+                "series": [{"type": "bar", "name": "逾期未办", "barMaxWidth": 28, "label": {"show": true, "position": "right"}, "itemStyle": {"color": "#c62828"},
                     "data": stats.iter().map(|s| s.overdue).collect::<Vec<_>>()}]
             },
             "links": stats.iter().map(|s| format!("/problems?unit_id={}&overdue=true", s.unit_id)).collect::<Vec<_>>(),
@@ -355,15 +397,12 @@ async fn gather(st: &AppState, me: &Me, q: &CockpitQuery) -> Result<Cockpit, App
         },
         Kpi {
             label: "年度计划",
-            value: format!("{} 万元", gongjian_domain::money::wan_grouped(all.annual)),
+            value: yi(all.annual),
             href: format!("/lights?period={key}"),
         },
         Kpi {
             label: "累计完成",
-            value: format!(
-                "{} 万元",
-                gongjian_domain::money::wan_grouped(all.cumulative)
-            ),
+            value: yi(all.cumulative),
             href: format!("/lights?period={key}"),
         },
         Kpi {
@@ -441,7 +480,8 @@ async fn render(
             me.lang.t("领导驾驶舱", "Leaders' cockpit").into(),
         ),
         k,
-        can_map: me.actor.access.has(Permission::OrgWrite),
+        can_map: me.actor.access.has(Permission::OrgWrite)
+            || me.actor.access.has(Permission::ReportAdmin),
         error,
     };
     Ok(view::respond(&page, failed))

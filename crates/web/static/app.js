@@ -6,6 +6,11 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   var back = document.getElementById("back");
   if (back) back.addEventListener("click", function (e) { e.preventDefault(); history.back(); });
+  // A select marked data-autosubmit submits its form when changed (no inline handlers
+  // under the CSP).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+    s.addEventListener("change", function () { s.form.submit(); });
+  });
   if (!window.echarts) return;
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var d = JSON.parse(el.dataset.chart);
