@@ -155,6 +155,11 @@ async fn the_bulletin_states_the_domain_figures_within_scope() {
         let (status, got, bytes) = office
             .download(&format!("/bulletin/download?period=2026-09&format={fmt}"))
             .await;
+        if fmt == "pdf" && status != StatusCode::OK && std::env::var_os("CI").is_none() {
+            // A machine without Chinese fonts is told which package to install.
+            assert!(String::from_utf8_lossy(&bytes).contains("fonts-noto-cjk"));
+            continue;
+        }
         assert_eq!(
             status,
             StatusCode::OK,
