@@ -5,7 +5,7 @@ use gongjian_store::arena::{self, Change};
 use gongjian_store::{Actor, Db};
 use std::process::ExitCode;
 
-fn read_json<T: serde::de::DeserializeOwned>(file: &str) -> Result<T, String> {
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(file: &str) -> Result<T, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("无法读取 {file} / cannot read {file}: {e}"))?;
     serde_json::from_str(&text).map_err(|e| {

@@ -258,6 +258,7 @@ async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
     if m > 1 {
         crate::demo_arenas::load(db, y, m - 1).await?;
     }
+    crate::demo_campaigns::load(db, gongjian_store::today()).await?;
     let mut tx = db.begin().await?;
     gongjian_store::cockpit::set_map(&mut tx, a, &map()).await?;
     tx.commit().await?;

@@ -386,6 +386,7 @@ pub async fn load(db: &Db) -> Result<()> {
         &TaskInput {
             title: "城区老旧管网改造百日攻坚".into(),
             source: Some("campaign".into()),
+            source_ref: Some("gwgz".into()),
             lead_unit: "zjj".into(),
             deadline: (today + Days::new(10)).to_string(),
             rhythm: Some("monthly".into()),

@@ -3,12 +3,15 @@
 pub mod arena;
 pub mod bench;
 pub mod bench_arenas;
+pub mod bench_bulletin;
 pub mod bench_problems;
 pub mod bench_reports;
+pub mod campaign;
 pub mod cli;
 pub mod deliver;
 pub mod demo;
 pub mod demo_arenas;
+pub mod demo_campaigns;
 pub mod demo_supervise;
 pub mod import;
 pub mod report;

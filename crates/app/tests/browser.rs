@@ -557,6 +557,21 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
         json!(false)
     );
     d.screenshot("cockpit-screen.png").await;
+    // The demo's hundred-day campaign: its latest week fell short, so its month is named
+    // at risk, with the chain of weekly and monthly targets.
+    d.call(
+        reqwest::Method::POST,
+        "/window/rect",
+        Some(json!({"width": 1366, "height": 900})),
+    )
+    .await;
+    d.go(&format!("{base}/campaigns/gwgz")).await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('#i-gw .endangered').length > 0 && document.querySelectorAll('#i-gw table.chain tr[data-level=week]').length >= 14")
+            .await,
+        "the campaign shows its chain and what is endangered"
+    );
+    d.screenshot("campaign.png").await;
     let _ = http.delete(format!("{wd}/session/{sid}")).send().await;
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -86,9 +86,21 @@ fn the_demo_bulletin_in_word_excel_and_pdf() {
             .unwrap()
             .totals;
         let red = r.projects.iter().filter(|p| p.light == "red").count();
-        (root, red, r.rule_name)
+        // Each division directly below the city, from the roll-up's subtree sums.
+        let nodes: Vec<(String, String)> = gongjian_store::on_db!(&db, c => sqlx::query_as(
+            "SELECT d.code, d.name FROM division d JOIN division p ON p.id = d.parent_id WHERE p.code = '990100'")
+            .fetch_all(c).await)
+        .unwrap();
+        let children: Vec<(String, gongjian_domain::progress::Totals)> = nodes
+            .into_iter()
+            .filter_map(|(code, name)| {
+                r.divisions.iter().find(|g| g.key == code).map(|g| (name, g.totals))
+            })
+            .collect();
+        (root, red, r.rule_name, children)
     });
-    let (root, red, rule) = expected;
+    let (root, red, rule, children) = expected;
+    assert!(children.len() >= 10, "{}", children.len());
 
     // Word.
     let out = dir.join("b.docx");
@@ -185,6 +197,22 @@ fn the_demo_bulletin_in_word_excel_and_pdf() {
     assert_eq!(total[2].to_string(), wan_grouped(root.annual));
     assert_eq!(total[3].to_string(), wan_grouped(root.cumulative));
     assert_eq!(total[5].to_string(), pct(root.ratio_bp().unwrap()));
+    // Every division's line equals the domain's subtree sums for it.
+    for (name, t) in &children {
+        let row = r
+            .rows()
+            .find(|row| row[0].to_string() == *name)
+            .unwrap_or_else(|| panic!("{name} has a row"));
+        assert_eq!(row[1].to_string(), t.projects.to_string(), "{name}");
+        assert_eq!(row[2].to_string(), wan_grouped(t.annual), "{name}");
+        assert_eq!(row[3].to_string(), wan_grouped(t.cumulative), "{name}");
+        assert_eq!(row[4].to_string(), wan_grouped(t.target), "{name}");
+        assert_eq!(
+            row[5].to_string(),
+            t.ratio_bp().map_or("—".into(), pct),
+            "{name}"
+        );
+    }
     for row in r.rows().skip(2) {
         let line = row
             .iter()

@@ -7,6 +7,7 @@ pub mod arena;
 pub mod attachment;
 pub mod bulletin;
 pub mod calendar;
+pub mod campaign;
 pub mod division;
 pub mod error;
 pub mod money;

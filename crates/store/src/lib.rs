@@ -12,6 +12,7 @@ pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod bulletin;
+pub mod campaign;
 pub mod cockpit;
 pub mod division;
 pub mod error;

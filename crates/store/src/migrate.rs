@@ -40,6 +40,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0006_arenas.sql"),
         include_str!("../../../migrations/postgres/0006_arenas.sql"),
     ),
+    (
+        7,
+        "campaigns",
+        include_str!("../../../migrations/sqlite/0007_campaigns.sql"),
+        include_str!("../../../migrations/postgres/0007_campaigns.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.

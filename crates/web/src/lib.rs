@@ -10,6 +10,7 @@ pub mod arena;
 pub mod assets;
 pub mod audit;
 pub mod bulletin;
+pub mod campaign;
 pub mod cockpit;
 pub mod error;
 pub mod home;
@@ -89,6 +90,7 @@ pub fn app(state: AppState) -> Router {
         .merge(supervise::router())
         .merge(arena::router())
         .merge(bulletin::router())
+        .merge(campaign::router())
         .merge(cockpit::router())
         .merge(admin::router())
         .merge(audit::router())

@@ -33,7 +33,7 @@ use utoipa::OpenApi;
         crate::supervise::api_problems, crate::supervise::api_problem, crate::supervise::api_raise,
         crate::supervise::api_step, crate::supervise::api_tasks, crate::supervise::api_entry,
         crate::arena::api_list, crate::arena::api_score,
-        crate::cockpit::api,
+        crate::cockpit::api, crate::campaign::api,
     ),
     tags(
         (name = "session", description = "登录、当前用户、访问令牌 / sign-in, current user, tokens"),
@@ -41,6 +41,7 @@ use utoipa::OpenApi;
         (name = "organisation", description = "行政区划、单位、领导 / divisions, units, leaders"),
         (name = "accounts", description = "用户与角色 / users and roles"),
         (name = "audit", description = "审计日志 / audit log"),
+        (name = "campaigns", description = "攻坚战 / campaigns"),
         (name = "cockpit", description = "领导驾驶舱 / the leaders' cockpit"),
         (name = "arenas", description = "擂台赛：擂台、已发布成绩 / arenas and published scores"),
         (name = "problems", description = "问题清单与督办任务 / problems and supervised tasks"),

@@ -101,7 +101,7 @@ const MODULES: [NavItem; 12] = [
     NavItem {
         zh: "攻坚战",
         en: "Campaigns",
-        href: None,
+        href: Some("/campaigns"),
         key: "campaigns",
     },
     NavItem {
@@ -201,7 +201,7 @@ impl Chrome {
                 .filter(|m| {
                     !matches!(
                         m.key,
-                        "projects" | "reports" | "lights" | "bulletins" | "cockpit"
+                        "projects" | "reports" | "lights" | "bulletins" | "cockpit" | "campaigns"
                     ) || a.has(Permission::ProjectRead)
                 })
                 .cloned()

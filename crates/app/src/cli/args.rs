@@ -109,8 +109,8 @@ pub enum Command {
         /// 每项重复次数 / runs per benchmark
         #[arg(long, default_value_t = 5)]
         runs: usize,
-        /// 哪一组：registry（项目库）、reports（月报）、problems（问题清单与作业）、arenas（擂台赛计分）或 all / which suite
-        #[arg(long, default_value = "all", value_parser = ["all", "registry", "reports", "problems", "arenas"])]
+        /// 哪一组：registry（项目库）、reports（月报）、problems（问题清单与作业）、arenas（擂台赛计分）、bulletin（通报三种格式）或 all / which suite
+        #[arg(long, default_value = "all", value_parser = ["all", "registry", "reports", "problems", "arenas", "bulletin"])]
         suite: String,
         /// 月报基准每轮提交的月报数 / reports submitted per run of the reporting benchmark
         #[arg(long, default_value_t = 10_000)]
@@ -154,6 +154,12 @@ pub enum Command {
         /// 操作 / action
         #[command(subcommand)]
         action: ArenaAction,
+    },
+    /// 攻坚战：列出、查看（周→月→季→年目标链）、新建、填报周完成值 / campaigns: list, show, create, enter a week
+    Campaign {
+        /// 操作 / action
+        #[command(subcommand)]
+        action: CampaignAction,
     },
     /// 用户管理 / manage users
     User {
@@ -521,4 +527,49 @@ pub enum UserAction {
 pub enum AuditAction {
     /// 校验审计链，若被篡改则指出第一条问题记录并以非零退出 / verify the audit chain; exits non-zero naming the first bad record
     Verify,
+}
+
+/// Campaign actions.
+#[derive(Debug, Subcommand)]
+pub enum CampaignAction {
+    /// 列出攻坚战 / list campaigns
+    List {
+        /// 以 JSON 输出 / print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 以 JSON 输出一项攻坚战：领导小组、成员单位、四个讲清、项目、指标目标链及缺口预警 / a campaign as JSON with its chains and warnings
+    Show {
+        /// 攻坚战代码 / campaign code
+        code: String,
+        /// 按哪一天计算（默认今天）/ as of this day (default today)
+        #[arg(long)]
+        today: Option<String>,
+    },
+    /// 按 JSON 文件新建攻坚战（格式见使用手册“攻坚战”）/ create a campaign from a JSON file (see the guide)
+    Create {
+        /// JSON 文件 / JSON file
+        #[arg(long)]
+        file: String,
+    },
+    /// 填报某周完成值 / enter what an indicator achieved in a week
+    Enter {
+        /// 攻坚战代码 / campaign code
+        code: String,
+        /// 指标代码 / indicator code
+        #[arg(long)]
+        indicator: String,
+        /// 第几周 / week number
+        #[arg(long)]
+        week: u32,
+        /// 本周完成值 / value
+        #[arg(long)]
+        value: String,
+        /// 说明 / note
+        #[arg(long, default_value = "")]
+        note: String,
+        /// 按哪一天校验周次（默认今天）/ as of this day
+        #[arg(long)]
+        today: Option<String>,
+    },
 }

@@ -201,6 +201,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             crate::supervise::problems(&open(&cli.db).await?, action).await
         }
         Command::Arena { action } => crate::arena::run(&open(&cli.db).await?, action).await,
+        Command::Campaign { action } => crate::campaign::run(&open(&cli.db).await?, action).await,
         Command::Tasks { action } => crate::supervise::tasks(&open(&cli.db).await?, action).await,
         Command::Jobs { action } => crate::supervise::jobs_cmd(&open(&cli.db).await?, action).await,
         Command::Notify { action } => {
@@ -354,6 +355,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
             if suite == "all" || suite == "arenas" {
                 crate::bench_arenas::run(projects, arena_months, runs.max(1)).await?;
+            }
+            if suite == "all" || suite == "bulletin" {
+                crate::bench_bulletin::run(2_000, runs.max(1)).await?;
             }
             if suite == "all" || suite == "problems" {
                 crate::bench_problems::run(20_000, problems, runs.max(1)).await?;
