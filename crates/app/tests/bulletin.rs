@@ -100,22 +100,18 @@ fn the_demo_bulletin_in_word_excel_and_pdf() {
         (root, red, r.rule_name, children)
     });
     let (root, red, rule, children) = expected;
+    let bulletin = |format: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "bulletin", "--period", &period, "--format", format, "--out", out,
+        ];
+        args.extend_from_slice(extra);
+        gongjian(&url, &args)
+    };
     assert!(children.len() >= 10, "{}", children.len());
 
     // Word.
     let out = dir.join("b.docx");
-    let o = gongjian(
-        &url,
-        &[
-            "bulletin",
-            "--period",
-            &period,
-            "--format",
-            "docx",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = bulletin("docx", out.to_str().unwrap(), &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let docx = std::fs::read(&out).unwrap();
     let doc = part(&docx, "word/document.xml");
@@ -173,18 +169,7 @@ fn the_demo_bulletin_in_word_excel_and_pdf() {
 
     // Excel: the same tables, the city's total row equal to the document's.
     let out = dir.join("b.xlsx");
-    let o = gongjian(
-        &url,
-        &[
-            "bulletin",
-            "--period",
-            &period,
-            "--format",
-            "xlsx",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = bulletin("xlsx", out.to_str().unwrap(), &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     use calamine::Reader;
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
@@ -229,18 +214,7 @@ fn the_demo_bulletin_in_word_excel_and_pdf() {
 
     // PDF through Typst with a system Chinese font.
     let out = dir.join("b.pdf");
-    let o = gongjian(
-        &url,
-        &[
-            "bulletin",
-            "--period",
-            &period,
-            "--format",
-            "pdf",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = bulletin("pdf", out.to_str().unwrap(), &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let pdf = std::fs::read(&out).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
@@ -261,35 +235,15 @@ fn the_demo_bulletin_in_word_excel_and_pdf() {
     // A font file without Chinese glyphs is refused by name.
     let bad = dir.join("bad.ttf");
     std::fs::write(&bad, b"no font").unwrap();
-    let o = gongjian(
-        &url,
-        &[
-            "bulletin",
-            "--period",
-            &period,
-            "--format",
-            "pdf",
-            "--out",
-            dir.join("x.pdf").to_str().unwrap(),
-            "--font",
-            bad.to_str().unwrap(),
-        ],
+    let o = bulletin(
+        "pdf",
+        dir.join("x.pdf").to_str().unwrap(),
+        &["--font", bad.to_str().unwrap()],
     );
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.ttf"));
     // An unknown format is refused naming the choices.
-    let o = gongjian(
-        &url,
-        &[
-            "bulletin",
-            "--period",
-            &period,
-            "--format",
-            "odt",
-            "--out",
-            dir.join("x.odt").to_str().unwrap(),
-        ],
-    );
+    let o = bulletin("odt", dir.join("x.odt").to_str().unwrap(), &[]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("docx、xlsx、pdf"));
 

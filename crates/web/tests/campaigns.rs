@@ -118,7 +118,11 @@ async fn a_campaign_page_shows_its_chain_and_takes_the_task_forces_entries() {
             ],
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a district may not enter");
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a district may not enter"
+    );
     assert!(r.text.contains("专班牵头单位填报"), "{}", r.text);
     // The task force's unit enters the weeks over; week 4 falls short.
     let page = zjj.get("/campaigns/gw").await;
