@@ -60,6 +60,17 @@ fn tool(name: &str) -> bool {
     ok
 }
 
+/// A PDF's text as pdftotext reads it, without line breaks and spaces.
+fn pdf_text(path: &std::path::Path) -> String {
+    let o = Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "pdftotext {}", path.display());
+    String::from_utf8_lossy(&o.stdout).replace(['\n', ' '], "")
+}
+
 #[test]
 fn the_demo_bulletin_in_word_excel_and_pdf() {
     let dir = std::env::temp_dir().join(format!("gongjian-bulletin-{}", std::process::id()));
@@ -219,12 +230,7 @@ fn the_demo_bulletin_in_word_excel_and_pdf() {
     let pdf = std::fs::read(&out).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     if tool("pdftotext") {
-        let t = Command::new("pdftotext")
-            .arg(&out)
-            .arg("-")
-            .output()
-            .unwrap();
-        let t = String::from_utf8_lossy(&t.stdout).replace(['\n', ' '], "");
+        let t = pdf_text(&out);
         assert!(
             t.contains("示例市重点项目建设情况通报"),
             "Chinese text renders: {}",
@@ -260,12 +266,7 @@ fn the_demo_bulletin_in_word_excel_and_pdf() {
         let lo = dir.join("lo/b.pdf");
         assert!(std::fs::metadata(&lo).unwrap().len() > 1000);
         if tool("pdftotext") {
-            let t = Command::new("pdftotext")
-                .arg(&lo)
-                .arg("-")
-                .output()
-                .unwrap();
-            let t = String::from_utf8_lossy(&t.stdout).replace(['\n', ' '], "");
+            let t = pdf_text(&lo);
             assert!(
                 t.contains("示例市重点项目建设情况通报"),
                 "{}",

@@ -284,6 +284,16 @@ async fn only_the_office_rewords_and_only_with_the_paragraphs_placeholders() {
     );
 }
 
+/// September's point of the cockpit's curve.
+fn september(api: &serde_json::Value) -> serde_json::Value {
+    let curve = api["curve"].as_array().expect("a curve");
+    curve
+        .iter()
+        .find(|c| c["month"] == 9)
+        .expect("September")
+        .clone()
+}
+
 #[tokio::test]
 async fn the_cockpit_draws_the_same_figures_and_takes_a_checked_map() {
     let app = spawn_app("sqlite").await;
@@ -303,13 +313,7 @@ async fn the_cockpit_draws_the_same_figures_and_takes_a_checked_map() {
         "no map uploaded yet"
     );
     let api = office.get("/api/v1/cockpit?period=2026-09").await.json();
-    let sept = api["curve"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["month"] == 9)
-        .unwrap()
-        .clone();
+    let sept = september(&api);
     let actor = actor_for(&app, "office").await;
     let r = report::rollup(app.db(), &actor, 2026, 9).await.unwrap();
     let cumulative: i64 = r.projects.iter().map(|p| p.cumulative).sum();
@@ -317,13 +321,7 @@ async fn the_cockpit_draws_the_same_figures_and_takes_a_checked_map() {
     assert_eq!(sept["projects"], 4);
     // The district's cockpit holds its own projects only.
     let api = east.get("/api/v1/cockpit?period=2026-09").await.json();
-    let sept = api["curve"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["month"] == 9)
-        .unwrap()
-        .clone();
+    let sept = september(&api);
     assert_eq!(sept["projects"], 2);
     // The map: bad files are refused saying why; a district may not upload.
     let form = |body: &str| {
