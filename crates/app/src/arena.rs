@@ -39,6 +39,25 @@ pub async fn run(db: &Db, action: ArenaAction) -> Result<ExitCode, Box<dyn std::
                 }
             }
         }
+        ArenaAction::Annual {
+            arena: code,
+            year,
+            json,
+        } => {
+            let b = arena::annual(db, &code, year).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                println!(
+                    "{} {year} 年度积分榜（{} 个已发布月份）",
+                    b.name,
+                    b.months.len()
+                );
+                for p in &b.participants {
+                    println!("{}\t{}\t{}", p.rank, p.name, p.total);
+                }
+            }
+        }
         ArenaAction::Score {
             arena: code,
             period,

@@ -250,6 +250,7 @@ async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
     crate::synth::write(db, a, &items).await?;
     // This year's reports so far: earlier months locked and closed, last month open.
     let (y, m) = crate::report::last_month();
+    reserve_and_tax(db, a, y, m).await?;
     crate::synth::reports(db, a, 2026, &crate::synth::months_back(y, m, m as usize)).await?;
     if m > 1 {
         meeting(db, a, y, m - 1).await?;
@@ -261,6 +262,52 @@ async fn load_projects(db: &Db, a: &Actor) -> Result<()> {
     crate::demo_campaigns::load(db, gongjian_store::today()).await?;
     let mut tx = db.begin().await?;
     gongjian_store::cockpit::set_map(&mut tx, a, &map()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// About four in ten reserve projects moved on to preparation earlier this year (the
+/// reserve conversion rate), and the completed and operating projects with land report
+/// this year's tax (3 to 45 万元 a mu: tax per mu).
+async fn reserve_and_tax(db: &Db, a: &Actor, y: i32, m: u32) -> Result<()> {
+    let rows: Vec<(i64, String, Option<i64>)> = on_db!(db, c => sqlx::query_as(
+        "SELECT id, stage, land_mu FROM project WHERE stage IN ('reserve', 'completed', 'operation') ORDER BY id")
+        .fetch_all(c).await)?;
+    let mut rng = crate::synth::Rng::new(2026);
+    let mut tx = db.begin().await?;
+    for (id, stage, land) in rows {
+        if stage == "reserve" {
+            if rng.range(0, 10) < 4 {
+                let on = format!(
+                    "{y}-{:02}-{:02}",
+                    rng.range(1, i64::from(m) + 1),
+                    rng.range(1, 29)
+                );
+                gongjian_store::project::change_stage(
+                    &mut tx,
+                    a,
+                    id,
+                    "preparation",
+                    Some(&on),
+                    Some("储备项目完成谋划论证，转入前期"),
+                )
+                .await?;
+            }
+        } else if let Some(centi) = land.filter(|l| *l > 0) {
+            // 万元 with two decimals: land (hundredths of a mu) × 万元 per mu ÷ 100.
+            let cents = centi * rng.range(3, 46);
+            let wan = format!("{}.{:02}", cents / 100, cents % 100);
+            gongjian_store::project::set_tax(
+                &mut tx,
+                a,
+                id,
+                i64::from(y),
+                &wan,
+                "税务部门年度数据",
+            )
+            .await?;
+        }
+    }
     tx.commit().await?;
     Ok(())
 }

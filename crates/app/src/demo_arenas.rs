@@ -1,6 +1,7 @@
 //! The demo city's arenas: the six comprehensive and six special arenas of the brief,
 //! with indicators computed from the data or entered by the bureau in charge, task-book
-//! targets, approved entries, and published results for the last closed month and quarter.
+//! targets, approved entries, and published results for every closed month of the year
+//! and the last closed quarter.
 
 use crate::synth::Rng;
 use gongjian_domain::arena::{Direction, FlagRule, Indicator, Measure, Method};
@@ -88,9 +89,17 @@ fn arenas() -> Vec<(
             "项目建设擂台赛",
             "comprehensive",
             vec![
-                m("invest", "投资完成率", "万元", 50, ratio(120), InvestPlan),
-                m("start", "开工率", "个", 30, ratio(100), StartRate),
+                m("invest", "投资完成率", "万元", 40, ratio(120), InvestPlan),
+                m("start", "开工率", "个", 25, ratio(100), StartRate),
                 m("finish", "竣工投产率", "个", 20, ratio(100), CompletionRate),
+                m(
+                    "reserve",
+                    "储备转化率",
+                    "个",
+                    15,
+                    ratio(100),
+                    ReserveConversion,
+                ),
             ],
             FlagRule::Climb {
                 red: 2,
@@ -177,13 +186,25 @@ fn arenas() -> Vec<(
                     "per_mu",
                     "亩均投资强度",
                     "元/亩",
-                    70,
+                    40,
                     Method::Linear {
                         floor: 1_000_000,
                         ceiling: 5_000_000,
                         base_pct: 60,
                     },
                     InvestPerMu,
+                ),
+                m(
+                    "tax_per_mu",
+                    "亩均税收",
+                    "元/亩",
+                    30,
+                    Method::Linear {
+                        floor: 50_000,
+                        ceiling: 400_000,
+                        base_pct: 60,
+                    },
+                    TaxPerMu,
                 ),
                 m("finish", "竣工投产率", "个", 30, ratio(100), CompletionRate),
             ],
@@ -276,7 +297,8 @@ fn arenas() -> Vec<(
     ]
 }
 
-/// Loads the arenas and publishes the last closed month and quarter.
+/// Loads the arenas and publishes every closed month of the year (so the annual
+/// leaderboard has months to sum) and the last closed quarter.
 pub async fn load(db: &Db, year: i32, last_closed_month: u32) -> Result<()> {
     let a = Actor::cli();
     let parts: Vec<String> = crate::demo::DIVISIONS
@@ -284,7 +306,9 @@ pub async fn load(db: &Db, year: i32, last_closed_month: u32) -> Result<()> {
         .map(|d| d.0.to_string())
         .collect();
     let mut rng = Rng::new(2026);
-    let month = format!("{year}-{last_closed_month:02}");
+    let months: Vec<String> = (1..=last_closed_month)
+        .map(|m| format!("{year}-{m:02}"))
+        .collect();
     let quarter = (last_closed_month >= 3).then(|| format!("{year}-Q{}", last_closed_month / 3));
     for (code, name, kind, indicators, flag_rule) in arenas() {
         // (indicator, whether it has a task-book target)
@@ -322,7 +346,7 @@ pub async fn load(db: &Db, year: i32, last_closed_month: u32) -> Result<()> {
             }
         }
         tx.commit().await?;
-        for period in std::iter::once(&month).chain(quarter.as_ref()) {
+        for period in months.iter().chain(quarter.as_ref()) {
             if !entered.is_empty() {
                 let mut tx = db.begin().await?;
                 for (ind, has_target) in &entered {

@@ -466,7 +466,7 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
     d.go(&format!("{base}/arenas/xmjs")).await;
     d.click("#board tbody tr[data-unit='990102'] td a").await;
     assert!(
-        d.wait_for("return document.querySelectorAll('#components tbody tr[data-indicator]').length === 3 && document.querySelectorAll('#projects-behind a.report-link').length > 0")
+        d.wait_for("return document.querySelectorAll('#components tbody tr[data-indicator]').length === 4 && document.querySelectorAll('#projects-behind a.report-link').length > 0")
             .await,
         "the explanation shows every indicator and the projects behind the figures"
     );
@@ -476,6 +476,30 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
         d.wait_for("return location.pathname.startsWith('/reports/') && !!document.querySelector('#report-view')")
             .await,
         "the drill-down reaches a project's monthly report"
+    );
+    // A count opens into the projects behind it; the annual leaderboard sums the months.
+    d.go(&format!("{base}/arenas/xmjs")).await;
+    d.click("#board tbody tr[data-unit='990102'] td a").await;
+    assert!(
+        d.wait_for(
+            "return !!document.querySelector('#components tr[data-indicator=reserve] a.items-link')"
+        )
+        .await
+    );
+    d.click("#components tr[data-indicator=reserve] a.items-link")
+        .await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('#items tbody tr').length > 0 && +document.querySelector('#item-count').textContent === document.querySelectorAll('#items tbody tr').length")
+            .await,
+        "the reserve conversion rate lists its projects"
+    );
+    d.screenshot("arena-items.png").await;
+    d.go(&format!("{base}/arenas/xmjs")).await;
+    d.click("#annual-link").await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('#annual tbody tr[data-unit]').length >= 10")
+            .await,
+        "the annual leaderboard lists every participant"
     );
     // Problems: the overdue board with the funnel, the per-unit statistics and the
     // problems the demo has escalated; one problem with its history.

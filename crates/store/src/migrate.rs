@@ -46,6 +46,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0007_campaigns.sql"),
         include_str!("../../../migrations/postgres/0007_campaigns.sql"),
     ),
+    (
+        8,
+        "project tax",
+        include_str!("../../../migrations/sqlite/0008_project_tax.sql"),
+        include_str!("../../../migrations/postgres/0008_project_tax.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.

@@ -25,7 +25,7 @@ use utoipa::OpenApi;
         crate::admin::role::api_list, crate::admin::role::api_create, crate::admin::role::api_get, crate::admin::role::api_update,
         crate::audit::api,
         crate::project::api::api_list, crate::project::api::api_create, crate::project::api::api_get, crate::project::api::api_update,
-        crate::project::api::api_stage, crate::project::api::api_plan, crate::project::api::api_milestones,
+        crate::project::api::api_stage, crate::project::api::api_plan, crate::project::api::api_tax, crate::project::api::api_milestones,
         crate::project::api::api_import, crate::project::api::api_export, crate::project::api::api_copy,
         crate::report::api::api_periods, crate::report::api::api_open, crate::report::api::api_recompute,
         crate::report::api::api_list, crate::report::api::api_get, crate::report::api::api_save,

@@ -343,3 +343,217 @@ async fn only_published_results_reach_the_public_pages() {
     // Signed-in pages need a session.
     assert_ne!(anon.get("/arenas/ncgc").await.status, StatusCode::OK);
 }
+
+/// Creates a project through the store and returns its id.
+async fn project(
+    app: &support::TestApp,
+    name: &str,
+    division: &str,
+    stage: &str,
+    land: Option<&str>,
+) -> i64 {
+    let mut tx = app.db().begin().await.unwrap();
+    let p = gongjian_store::project::create(
+        &mut tx,
+        &Actor::cli(),
+        &gongjian_domain::project::ProjectInput {
+            name: name.into(),
+            level: "市重点".into(),
+            category: "产业项目".into(),
+            nature: "新建".into(),
+            stage: stage.into(),
+            division: division.into(),
+            land_mu: land.map(Into::into),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    p.id
+}
+
+#[tokio::test]
+async fn counts_open_into_their_projects_and_the_annual_board_sums_published_months() {
+    use gongjian_domain::arena::Measure;
+    let app = spawn_app("sqlite").await;
+    seed(app.db(), USERS).await;
+    let a = Actor::cli();
+    let moved = project(&app, "东城储备转化项目", "990102", "储备", None).await;
+    project(&app, "东城仍在储备项目", "990102", "储备", None).await;
+    let taxed = project(&app, "西城投产企业", "990103", "投产", Some("50")).await;
+    let mut tx = app.db().begin().await.unwrap();
+    gongjian_store::project::change_stage(
+        &mut tx,
+        &a,
+        moved,
+        "preparation",
+        Some("2026-03-10"),
+        None,
+    )
+    .await
+    .unwrap();
+    let ind = |code: &str, measure: Measure| IndicatorDef {
+        rule: Indicator {
+            code: code.into(),
+            name: code.into(),
+            unit: "个".into(),
+            direction: Direction::Higher,
+            weight: 50,
+            method: Method::Ratio { cap_pct: 100 },
+        },
+        source: Source::Measure { measure },
+    };
+    arena::create(
+        &mut tx,
+        &a,
+        &ArenaInput {
+            code: "xl".into(),
+            name: "效率擂台".into(),
+            kind: "special".into(),
+            participants: vec!["990102".into(), "990103".into()],
+            indicators: vec![
+                ind("reserve", Measure::ReserveConversion),
+                ind("tax", Measure::TaxPerMu),
+            ],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let office = app.login("office", PW).await;
+    let east = app.login("east", PW).await;
+    let anon = app.anon();
+    // Tax is recorded on the project page (CSRF, checked, scoped) and through the API.
+    let r = office
+        .form(
+            &format!("/projects/{taxed}/tax"),
+            &[
+                ("_csrf", &office.csrf),
+                ("year", "2026"),
+                ("amount_wan", "负数"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("年度税收（万元）"), "{}", r.text);
+    let r = office
+        .form(
+            &format!("/projects/{taxed}/tax"),
+            &[
+                ("_csrf", &office.csrf),
+                ("year", "2026"),
+                ("amount_wan", "1,000"),
+                ("note", "税务局"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = office.get(&format!("/projects/{taxed}")).await;
+    assert!(
+        page.text.contains("id=\"taxes\"") && page.text.contains("1,000.00"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("20.00"),
+        "1,000 万元 on 50 mu is 20 万元 a mu"
+    );
+    assert_ne!(
+        east.form(
+            &format!("/projects/{taxed}/tax"),
+            &[("_csrf", &east.csrf), ("year", "2026"), ("amount_wan", "1")],
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER,
+        "another district's project"
+    );
+    let api = office
+        .put(
+            &format!("/api/v1/projects/{taxed}/tax/2025"),
+            serde_json::json!({"amount_wan": "800.5", "note": "上年"}),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.text);
+    assert_eq!(api.json()["amount_wan"], "800.50");
+    // The district's explanation links its reserve count to the projects behind it.
+    let why = east.get("/arenas/xl/2026-09/990102").await;
+    assert!(
+        why.text
+            .contains("href=\"/arenas/xl/2026-09/990102/items/reserve\""),
+        "{}",
+        why.text
+    );
+    let items = east.get("/arenas/xl/2026-09/990102/items/reserve").await;
+    assert_eq!(items.status, StatusCode::OK, "{}", items.text);
+    assert!(items.text.contains("东城储备转化项目") && items.text.contains("东城仍在储备项目"));
+    assert!(
+        items.text.contains("id=\"item-count\">2<")
+            && items.text.contains("id=\"counted-count\">1<"),
+        "{}",
+        items.text
+    );
+    assert!(items.text.contains(&format!("href=\"/projects/{moved}\"")));
+    // Not another district's list, and no link to it on its explanation.
+    assert_eq!(
+        east.get("/arenas/xl/2026-09/990103/items/tax").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        !east
+            .get("/arenas/xl/2026-09/990103")
+            .await
+            .text
+            .contains("items-link")
+    );
+    let west_tax = office.get("/arenas/xl/2026-09/990103/items/tax").await;
+    assert!(
+        west_tax.text.contains("西城投产企业") && west_tax.text.contains("亩均 20.00 万元"),
+        "{}",
+        west_tax.text
+    );
+    // The annual leaderboard counts published months only, signed in or public.
+    for p in ["2026-08", "2026-09"] {
+        arena::save(app.db(), &a, "xl", p).await.unwrap();
+    }
+    arena::publish(app.db(), &a, "xl", "2026-09").await.unwrap();
+    let annual = east.get("/arenas/xl/annual?year=2026").await;
+    assert_eq!(annual.status, StatusCode::OK, "{}", annual.text);
+    assert!(
+        annual.text.contains("<th class=\"num\">2026-09</th>") && !annual.text.contains("2026-08"),
+        "{}",
+        annual.text
+    );
+    // East converted one of its two reserve projects (25 points); West has no reserve
+    // and its tax has no target under a ratio, so it scores nothing.
+    assert!(
+        annual.text.contains("data-unit=\"990102\" data-rank=\"1\""),
+        "{}",
+        annual.text
+    );
+    assert!(
+        annual.text.contains("<strong>25.00</strong>"),
+        "{}",
+        annual.text
+    );
+    let public = anon.get("/public/arenas/xl/annual/2026").await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.text.contains("西城区"));
+    assert_eq!(
+        anon.get("/public/arenas/xl/annual/2025").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        anon.get("/public/arenas")
+            .await
+            .text
+            .contains("/public/arenas/xl/annual/2026")
+    );
+    assert_eq!(
+        east.get("/arenas/xl/annual?year=二零二六").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}

@@ -260,6 +260,17 @@ pub enum ArenaAction {
         #[arg(long)]
         publish: bool,
     },
+    /// 年度积分榜：本年各已发布月份得分之和 / annual leaderboard: published months summed
+    Annual {
+        /// 擂台代码 / arena code
+        arena: String,
+        /// 年度 / year
+        #[arg(long)]
+        year: i32,
+        /// 以 JSON 输出 / print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// 按 JSON 文件新建擂台 / create an arena from a JSON file
     Create {
         /// JSON 文件（见使用手册“擂台赛”）/ JSON file (see the guide)

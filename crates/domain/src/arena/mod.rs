@@ -15,11 +15,13 @@
 use crate::DomainError;
 use std::collections::BTreeMap;
 
+mod annual;
 mod flags;
 mod period;
 #[cfg(test)]
 mod tests;
 
+pub use annual::*;
 pub use flags::*;
 pub use period::*;
 

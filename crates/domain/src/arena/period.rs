@@ -139,6 +139,11 @@ pub enum Measure {
     ProblemsOnTime,
     /// Supervised tasks on time (closed by the deadline or not yet due), against all.
     TasksOnTime,
+    /// Reserve projects converted this year (moved out of reserve to a live stage by the
+    /// period's end), against every project that was in reserve at some time this year.
+    ReserveConversion,
+    /// Tax paid this year (yuan per mu of land) by the projects with a tax figure and land.
+    TaxPerMu,
 }
 
 impl Measure {
@@ -152,6 +157,8 @@ impl Measure {
             Measure::InvestPerMu => "本年完成投资 ÷ 用地面积（元/亩）",
             Measure::ProblemsOnTime => "未经升级办理的问题数 ÷ 问题总数",
             Measure::TasksOnTime => "按时办结或未到期的督办任务数 ÷ 任务总数",
+            Measure::ReserveConversion => "本年转入前期或开工的储备项目数 ÷ 本年内处于储备的项目数",
+            Measure::TaxPerMu => "本年税收 ÷ 用地面积（元/亩）",
         }
     }
 }

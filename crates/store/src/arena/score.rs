@@ -348,3 +348,88 @@ pub async fn publish(db: &Db, actor: &Actor, arena_code: &str, period: &str) -> 
     tx.commit().await?;
     Ok(rev)
 }
+
+/// One participant on the annual leaderboard.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnnualRow {
+    pub code: String,
+    pub name: String,
+    /// Score per published month (two decimals), `null` where it had none.
+    pub months: Vec<Option<String>>,
+    /// Sum, two decimals.
+    pub total: String,
+    pub total_milli: i64,
+    pub rank: usize,
+}
+
+/// The annual leaderboard (年度积分榜) of a year: the sum of each participant's
+/// *published* monthly scores (newest published revision of each month); unpublished
+/// months never count, so the board can be shown to the public as it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnnualBoard {
+    pub arena: String,
+    pub name: String,
+    pub year: i32,
+    /// The months summed (`YYYY-MM`), in order.
+    pub months: Vec<String>,
+    pub participants: Vec<AnnualRow>,
+}
+
+/// Builds the annual leaderboard of `year` from the published monthly results.
+pub async fn annual(db: &Db, arena_code: &str, year: i32) -> Result<AnnualBoard> {
+    let arena = by_code(db, arena_code).await?;
+    if !(2000..=2100).contains(&year) {
+        return Err(StoreError::Invalid(DomainError::new(
+            "year",
+            format!("年度应在 2000 至 2100 之间，当前为 {year}。"),
+            format!("the year must be between 2000 and 2100, got {year}"),
+        )));
+    }
+    let keys: Vec<String> = (1..=12).map(|m| format!("{year}-{m:02}")).collect();
+    let rows: Vec<(String, i64, String)> = on_db!(db, c => sqlx::query_as(
+        "SELECT period, revision, result FROM arena_result WHERE arena_id = $1 AND period >= $2 AND period <= $3 AND published_at IS NOT NULL ORDER BY period, revision DESC")
+        .bind(arena.id).bind(keys[0].clone()).bind(keys[11].clone()).fetch_all(c).await)?;
+    let mut months: Vec<String> = Vec::new();
+    let mut scores: Vec<BTreeMap<String, i64>> = Vec::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for (period, _, json) in rows {
+        if !keys.contains(&period) || months.last() == Some(&period) {
+            continue; // not a month, or an older revision of the month just taken
+        }
+        let r: ArenaResult = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Config(format!("stored arena result: {e}")))?;
+        let mut m = BTreeMap::new();
+        for p in r.participants {
+            m.insert(p.code.clone(), p.score_milli);
+            names.entry(p.code).or_insert(p.name);
+        }
+        months.push(period);
+        scores.push(m);
+    }
+    let parts = participants(db, arena.id).await?;
+    for p in &parts {
+        names.insert(p.code.clone(), p.name.clone());
+    }
+    let codes: Vec<String> = parts.iter().map(|p| p.code.clone()).collect();
+    let participants = engine::annual_leaderboard(&codes, &scores)
+        .into_iter()
+        .map(|l| AnnualRow {
+            name: names
+                .get(&l.code)
+                .cloned()
+                .unwrap_or_else(|| l.code.clone()),
+            months: l.months.iter().map(|m| m.map(points_text)).collect(),
+            total: points_text(l.total),
+            total_milli: l.total,
+            rank: l.rank,
+            code: l.code,
+        })
+        .collect();
+    Ok(AnnualBoard {
+        arena: arena.code,
+        name: arena.name,
+        year,
+        months,
+        participants,
+    })
+}

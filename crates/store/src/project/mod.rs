@@ -11,12 +11,14 @@ mod admin;
 mod bulk;
 mod check;
 mod plan;
+mod tax;
 mod write;
 
 pub use admin::*;
 pub use bulk::*;
 pub use check::*;
 pub use plan::*;
+pub use tax::*;
 pub use write::*;
 
 use crate::sql::{Page, Paged, Sql};

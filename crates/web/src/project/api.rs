@@ -211,6 +211,50 @@ pub(super) async fn api_plan(
     )))
 }
 
+/// A year's tax, 万元 (empty removes it).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TaxInput {
+    /// Tax paid in the year, 万元 as text (e.g. "1250.5"); empty removes the figure.
+    pub amount_wan: String,
+    /// A note (source of the figure).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A project's tax of one year (used by the tax-per-mu indicator).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TaxOut {
+    pub year: i64,
+    /// 万元 as a decimal string, or null when removed.
+    pub amount_wan: Option<String>,
+    pub note: String,
+}
+
+/// Records a project's tax of a year.
+#[utoipa::path(put, path = "/api/v1/projects/{id}/tax/{year}", tag = "projects", params(("id" = i64, Path), ("year" = i64, Path)), request_body = TaxInput, responses((status = 200, body = TaxOut), (status = 422)))]
+pub(super) async fn api_tax(
+    State(st): State<AppState>,
+    me: Me,
+    Path((id, year)): Path<(i64, i64)>,
+    Json(t): Json<TaxInput>,
+) -> ApiResult<Json<TaxOut>> {
+    project::get(&st.db, &me.actor, id, Permission::ProjectRead).await?;
+    let row = in_tx!(st.db, |tx| project::set_tax(
+        &mut tx,
+        &me.actor,
+        id,
+        year,
+        &t.amount_wan,
+        &t.note
+    )
+    .await?)?;
+    Ok(Json(TaxOut {
+        year,
+        amount_wan: row.as_ref().map(|r| gongjian_domain::money::wan(r.amount)),
+        note: row.map(|r| r.note).unwrap_or_default(),
+    }))
+}
+
 /// Replaces a project's milestones.
 #[utoipa::path(put, path = "/api/v1/projects/{id}/milestones", tag = "projects", params(("id" = i64, Path)), request_body = Vec<MilestoneInput>, responses((status = 200, body = ProjectDetail), (status = 422)))]
 pub(super) async fn api_milestones(

@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{id}", get(detail_page).post(edit_submit))
         .route("/projects/{id}/edit", get(edit_page))
         .route("/projects/{id}/stage", post(stage_submit))
+        .route("/projects/{id}/tax", post(tax_submit))
         .route("/projects/{id}/plan", post(plan_submit))
         .route("/projects/{id}/milestones", post(milestones_submit))
         .route("/admin/synonyms", get(synonyms_page).post(synonym_add))
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/projects/{id}", get(api_get).put(api_update))
         .route("/api/v1/projects/{id}/stage", post(api_stage))
         .route("/api/v1/projects/{id}/plans/{year}", put(api_plan))
+        .route("/api/v1/projects/{id}/tax/{year}", put(api_tax))
         .route("/api/v1/projects/{id}/milestones", put(api_milestones))
 }
 
@@ -448,6 +450,8 @@ struct DetailPage {
     plan_year: i64,
     problems: gongjian_store::problem::Countdown,
     can_raise: bool,
+    /// (year, tax 万元, per mu 万元 or —, note, entered by)
+    taxes: Vec<(i64, String, String, String, String)>,
 }
 
 impl DetailPage {
@@ -501,7 +505,27 @@ async fn render_detail(
         gongjian_store::today(),
     )
     .await?;
+    let taxes = project::taxes(&st.db, d.project.id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let per = match d.project.land_mu {
+                Some(l) if l > 0 => {
+                    money::wan_grouped((i128::from(t.amount) * 100 / i128::from(l)) as i64)
+                }
+                _ => "—".into(),
+            };
+            (
+                t.year,
+                money::wan_grouped(t.amount),
+                per,
+                t.note,
+                t.entered_by,
+            )
+        })
+        .collect();
     let page = DetailPage {
+        taxes,
         problems,
         can_raise: me.actor.access.has(Permission::ProblemWrite),
         c: Chrome::new(me, "projects", d.project.name.clone()),
@@ -780,6 +804,35 @@ async fn stage_submit(
     .await?)
     {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?saved=1")).into_response()),
+        Err(e) => detail_retry(&st, &me, id, e).await,
+    }
+}
+
+async fn tax_submit(
+    State(st): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    p: Pairs,
+) -> Result<Response, AppError> {
+    project::get(&st.db, &me.actor, id, Permission::ProjectRead).await?;
+    let year = match p.get("year").trim().parse::<i64>() {
+        Ok(y) => y,
+        Err(_) => {
+            let e = gongjian_domain::DomainError::new(
+                "tax_year",
+                "请填写税收年度（如 2025）。",
+                "Give the tax year (e.g. 2025).",
+            );
+            return detail_retry(&st, &me, id, e.into()).await;
+        }
+    };
+    let (amount, note) = (p.get("amount_wan"), p.get("note"));
+    match in_tx!(st.db, |tx| project::set_tax(
+        &mut tx, &me.actor, id, year, &amount, &note
+    )
+    .await?)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?saved=1#tax")).into_response()),
         Err(e) => detail_retry(&st, &me, id, e).await,
     }
 }
