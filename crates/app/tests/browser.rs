@@ -501,6 +501,13 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
             .await,
         "the annual leaderboard lists every participant"
     );
+    d.go(&format!("{base}/arenas/xmjs/rule")).await;
+    assert!(
+        d.wait_for("return document.querySelectorAll('#indicators tbody tr').length === 7 && document.querySelector('[name=ind_source_3]').value === 'reserve_conversion'")
+            .await,
+        "the rule form shows the four indicators and three blank rows"
+    );
+    d.screenshot("arena-rule.png").await;
     // Problems: the overdue board with the funnel, the per-unit statistics and the
     // problems the demo has escalated; one problem with its history.
     d.go(&format!("{base}/problems/board")).await;

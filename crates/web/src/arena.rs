@@ -77,6 +77,7 @@ async fn pick_period(st: &AppState, arena: &Arena, q: Option<&str>) -> Result<Pe
 #[template(path = "arenas.html")]
 struct ListPage {
     c: Chrome,
+    can_admin: bool,
     arenas: Vec<(Arena, Vec<String>)>,
 }
 
@@ -92,6 +93,7 @@ async fn list_page(State(st): State<AppState>, me: Me) -> Result<Response, AppEr
     }
     Ok(view::render(&ListPage {
         c: Chrome::new(&me, "arenas", me.lang.t("擂台赛", "Arenas").into()),
+        can_admin: me.actor.access.has(Permission::ArenaAdmin),
         arenas,
     }))
 }

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod admin;
 pub mod arena;
+pub mod arena_form;
 pub mod assets;
 pub mod audit;
 pub mod bulletin;
@@ -89,6 +90,7 @@ pub fn app(state: AppState) -> Router {
         .merge(meeting::router())
         .merge(supervise::router())
         .merge(arena::router())
+        .merge(arena_form::router())
         .merge(bulletin::router())
         .merge(campaign::router())
         .merge(cockpit::router())

@@ -557,3 +557,156 @@ async fn counts_open_into_their_projects_and_the_annual_board_sums_published_mon
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, x)| (*k, x.as_str())).collect()
+}
+
+#[tokio::test]
+async fn the_office_creates_an_arena_and_versions_its_rule_on_the_form() {
+    let app = spawn_app("sqlite").await;
+    seed(app.db(), USERS).await;
+    let office = app.login("office", PW).await;
+    let east = app.login("east", PW).await;
+    let page = office.get("/arenas/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("name=\"ind_code_0\"") && page.text.contains("储备转化率"));
+    assert_eq!(east.get("/arenas/new").await.status, StatusCode::FORBIDDEN);
+    let base = |params: &'static str| -> Vec<(&'static str, String)> {
+        vec![
+            ("_csrf", office.csrf.clone()),
+            ("code", "kfq".into()),
+            ("name", "开发区擂台赛".into()),
+            ("kind", "special".into()),
+            ("task_book", "比投资、比开工".into()),
+            ("participants", "990102".into()),
+            ("participants", "990103".into()),
+            ("from_period", "2026-01".into()),
+            ("rows", "3".into()),
+            ("ind_code_0", "invest".into()),
+            ("ind_name_0", "投资完成率".into()),
+            ("ind_unit_0", "万元".into()),
+            ("ind_direction_0", "higher".into()),
+            ("ind_weight_0", "60".into()),
+            ("ind_method_0", "ratio".into()),
+            ("ind_params_0", "cap_pct=120".into()),
+            ("ind_source_0", "invest_plan".into()),
+            ("ind_code_1", "toilets".into()),
+            ("ind_name_1", "户厕改造".into()),
+            ("ind_unit_1", "户".into()),
+            ("ind_direction_1", "higher".into()),
+            ("ind_weight_1", "40".into()),
+            ("ind_method_1", "completion".into()),
+            ("ind_params_1", params.into()),
+            ("ind_source_1", "entered".into()),
+            ("ind_by_1", "fgw".into()),
+            ("ind_code_2", "".into()),
+            ("ind_name_2", "".into()),
+            ("flag_kind", "top_bottom".into()),
+            ("flag_red", "1".into()),
+            ("flag_low", "1".into()),
+            ("flag_climb", "2".into()),
+        ]
+    };
+    // A wrong parameter is refused with the row and the way to write it; nothing is created.
+    let r = office
+        .form("/arenas/new", &pairs(&base("k=六十, cap=48")))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("第 2 个指标") && r.text.contains("k 应为整数"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.contains("value=\"开发区擂台赛\""),
+        "what was typed is kept"
+    );
+    assert!(arena::list(app.db()).await.unwrap().is_empty());
+    // Without CSRF, or as a district: refused.
+    let mut no_csrf = base("k=40, cap=48");
+    no_csrf.retain(|(k, _)| *k != "_csrf");
+    assert_eq!(
+        office.form("/arenas/new", &pairs(&no_csrf)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = office
+        .form("/arenas/new", &pairs(&base("k=40, cap=48")))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let a = arena::by_code(app.db(), "kfq").await.unwrap();
+    let parts = arena::participants(app.db(), a.id).await.unwrap();
+    assert_eq!(parts.len(), 2);
+    let rule = arena::rule_for(
+        app.db(),
+        a.id,
+        gongjian_domain::arena::Period::Month(2026, 6),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rule.indicators.len(), 2, "the empty row is ignored");
+    assert_eq!(
+        rule.indicators[1].rule.method,
+        Method::Completion { k: 40, cap: 48 }
+    );
+    assert_eq!(
+        rule.indicators[1].source,
+        Source::Entered { unit: "fgw".into() }
+    );
+    assert_eq!(rule.flag_rule, FlagRule::TopBottom { red: 1, yellow: 1 });
+    // The rule form shows the current rule; saving adds a version from a month on.
+    let page = office.get("/arenas/kfq/rule").await;
+    assert!(
+        page.text.contains("value=\"cap_pct=120\"") && page.text.contains("value=\"k=40, cap=48\""),
+        "{}",
+        page.text
+    );
+    let mut v2 = base("k=40, cap=48");
+    for (k, v) in v2.iter_mut() {
+        match *k {
+            "from_period" => *v = "2026-07".into(),
+            "ind_weight_0" => *v = "70".into(),
+            "ind_weight_1" => *v = "30".into(),
+            "flag_kind" => *v = "climb".into(),
+            _ => {}
+        }
+    }
+    let r = office.form("/arenas/kfq/rule", &pairs(&v2)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let june = arena::rule_for(
+        app.db(),
+        a.id,
+        gongjian_domain::arena::Period::Month(2026, 6),
+    )
+    .await
+    .unwrap();
+    let july = arena::rule_for(
+        app.db(),
+        a.id,
+        gongjian_domain::arena::Period::Month(2026, 7),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            june.indicators[0].rule.weight,
+            july.indicators[0].rule.weight
+        ),
+        (60, 70)
+    );
+    assert_eq!(
+        july.flag_rule,
+        FlagRule::Climb {
+            red: 1,
+            climb: 2,
+            yellow: 1
+        }
+    );
+    assert!(july.version > june.version);
+    let mut as_east = v2.clone();
+    as_east[0].1 = east.csrf.clone();
+    assert_eq!(
+        east.form("/arenas/kfq/rule", &pairs(&as_east)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

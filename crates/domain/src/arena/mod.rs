@@ -17,12 +17,14 @@ use std::collections::BTreeMap;
 
 mod annual;
 mod flags;
+mod form;
 mod period;
 #[cfg(test)]
 mod tests;
 
 pub use annual::*;
 pub use flags::*;
+pub use form::*;
 pub use period::*;
 
 /// Thousandths of a point.

@@ -582,3 +582,10 @@ pub async fn is_published(db: &Db, arena_id: i64, period: &str) -> Result<bool> 
     let n: i64 = on_db!(db, c => sqlx::query_scalar("SELECT COUNT(*) FROM arena_result WHERE arena_id = $1 AND period = $2 AND published_at IS NOT NULL").bind(arena_id).bind(period.to_string()).fetch_one(c).await)?;
     Ok(n > 0)
 }
+
+/// Units that may take part: division governments first, then companies (active only).
+pub async fn participant_choices(db: &Db) -> Result<Vec<(String, String)>> {
+    Ok(on_db!(db, c => sqlx::query_as(
+        "SELECT code, name FROM unit WHERE active = TRUE AND kind IN ('government', 'company') ORDER BY kind DESC, code")
+        .fetch_all(c).await)?)
+}
