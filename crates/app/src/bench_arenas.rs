@@ -47,12 +47,14 @@ pub async fn create_arenas(db: &gongjian_store::Db, a: &Actor) -> Res<Vec<String
             ind("finish", 50, Measure::CompletionRate),
         ],
         vec![
-            ind("per_mu", 60, Measure::InvestPerMu),
-            ind("problems", 40, Measure::ProblemsOnTime),
+            ind("per_mu", 40, Measure::InvestPerMu),
+            ind("tax", 30, Measure::TaxPerMu),
+            ind("problems", 30, Measure::ProblemsOnTime),
         ],
         vec![
-            ind("tasks", 50, Measure::TasksOnTime),
-            ind("start", 50, Measure::StartRate),
+            ind("tasks", 40, Measure::TasksOnTime),
+            ind("start", 30, Measure::StartRate),
+            ind("reserve", 30, Measure::ReserveConversion),
         ],
     ];
     let mut tx = db.begin().await?;

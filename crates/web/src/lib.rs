@@ -8,6 +8,7 @@ pub mod account;
 pub mod admin;
 pub mod arena;
 pub mod arena_form;
+pub mod arena_lists;
 pub mod assets;
 pub mod audit;
 pub mod bulletin;
@@ -91,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         .merge(supervise::router())
         .merge(arena::router())
         .merge(arena_form::router())
+        .merge(arena_lists::router())
         .merge(bulletin::router())
         .merge(campaign::router())
         .merge(cockpit::router())
