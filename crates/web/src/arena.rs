@@ -431,6 +431,19 @@ impl ExplainPage {
     }
 }
 
+/// The newest stored revision of a period, or the live score when none is stored: what
+/// a participant's explanation and the lists behind it are read from.
+pub(crate) async fn stored_or_live(
+    st: &AppState,
+    a: &Arena,
+    pd: Period,
+) -> Result<ArenaResult, AppError> {
+    Ok(match ar::latest(&st.db, a, pd).await? {
+        Some((_, _, r)) => r,
+        None => ar::compute(&st.db, &a.code, &pd.key(), &[]).await?,
+    })
+}
+
 /// Whether the viewer may see the projects, problems and tasks behind a participant.
 pub(crate) fn sees_behind(me: &Me, part: &ar::Participant) -> bool {
     let scope = me.actor.access.scope(Permission::ProjectRead);
@@ -470,10 +483,7 @@ async fn explain_page(
         .map_err(StoreError::from)?;
     let a = ar::by_code(&st.db, &code).await?;
     let pd = Period::parse(&period).map_err(StoreError::from)?;
-    let r = match ar::latest(&st.db, &a, pd).await? {
-        Some((_, _, r)) => r,
-        None => ar::compute(&st.db, &a.code, &pd.key(), &[]).await?,
-    };
+    let r = stored_or_live(&st, &a, pd).await?;
     let p = r
         .participants
         .iter()

@@ -2,7 +2,7 @@
 //! make up a computed indicator, and the annual leaderboard of the published months
 //! (signed in and public).
 
-use crate::arena::sees_behind;
+use crate::arena::{sees_behind, stored_or_live};
 use crate::session::Me;
 use crate::view::{self, Chrome};
 use crate::{AppError, AppState};
@@ -78,10 +78,7 @@ async fn items_page(
         }
     };
     let items = ar::items_behind(&st.db, &part, measure, pd).await?;
-    let r = match ar::latest(&st.db, &a, pd).await? {
-        Some((_, _, r)) => r,
-        None => ar::compute(&st.db, &a.code, &pd.key(), &[]).await?,
-    };
+    let r = stored_or_live(&st, &a, pd).await?;
     let line = r
         .participants
         .iter()
