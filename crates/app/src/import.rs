@@ -63,7 +63,7 @@ pub async fn divisions(
         report.skipped = rows.len();
         return Ok(report);
     }
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_alone().await?;
     for r in &rows {
         let input = DivisionInput {
             code: r.code.clone(),

@@ -31,6 +31,9 @@ pub mod task;
 pub mod testing;
 pub mod unit;
 pub mod user;
+mod writer;
+
+pub use writer::{SqliteTx, WriteStats};
 
 pub use error::StoreError;
 pub use sql::{Page, Sql, Val};
@@ -47,12 +50,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The two SQLite pools: reads run concurrently; writes go through one connection, so
 /// write transactions never fight for the lock and the audit chain stays in order.
+/// Write transactions are committed in groups (see `writer`).
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
     /// Read-only connections.
     pub read: SqlitePool,
-    /// The one writer connection.
+    /// The one writer connection (held by the open write batch, if any).
     pub write: SqlitePool,
+    writer: std::sync::Arc<writer::Writer>,
 }
 
 /// A database handle for either engine, chosen by the URL scheme.
@@ -66,8 +71,8 @@ pub enum Db {
 
 /// An open write transaction on either engine.
 pub enum Tx {
-    /// SQLite transaction on the writer connection.
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// SQLite transaction on the writer connection, committed with its batch.
+    Sqlite(SqliteTx),
     /// PostgreSQL transaction.
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -198,13 +203,21 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10));
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                // Taken once per batch of write transactions; a failed statement shows a
+                // broken connection anyway.
+                .test_before_acquire(false)
                 .connect_with(opts.clone())
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(opts)
                 .await?;
-            Ok(Db::Sqlite(SqliteDb { read, write }))
+            let writer = writer::Writer::new(write.clone());
+            Ok(Db::Sqlite(SqliteDb {
+                read,
+                write,
+                writer,
+            }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -227,12 +240,31 @@ impl Db {
         }
     }
 
-    /// Starts a write transaction.
+    /// Starts a write transaction. On SQLite it may be committed together with others
+    /// that finish at about the same time (one sync for all); `commit` still returns
+    /// only once it is durable.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(s) => Tx::Sqlite(s.write.begin().await?),
+            Db::Sqlite(s) => Tx::Sqlite(s.writer.begin(false).await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// Starts a long write transaction (an import, a recomputation): on SQLite, writes
+    /// already finished are committed first, so they are not held until this one ends.
+    pub async fn begin_alone(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(s) => Tx::Sqlite(s.writer.begin(true).await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// The SQLite writer's counters (`None` on PostgreSQL).
+    pub fn write_stats(&self) -> Option<WriteStats> {
+        match self {
+            Db::Sqlite(s) => Some(s.writer.stats()),
+            Db::Postgres(_) => None,
+        }
     }
 
     /// Closes all connections.

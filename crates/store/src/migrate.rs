@@ -52,6 +52,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0008_project_tax.sql"),
         include_str!("../../../migrations/postgres/0008_project_tax.sql"),
     ),
+    (
+        9,
+        "report sums",
+        include_str!("../../../migrations/sqlite/0009_report_sums.sql"),
+        include_str!("../../../migrations/postgres/0009_report_sums.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.

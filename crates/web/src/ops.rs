@@ -105,8 +105,17 @@ async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        st.metrics.render(),
-    )
+    let mut text = st.metrics.render();
+    if let Some(w) = st.db.write_stats() {
+        text.push_str(&format!(
+            "# HELP gongjian_sqlite_write_transactions_total Write transactions committed on SQLite.\n# TYPE gongjian_sqlite_write_transactions_total counter\n\
+             gongjian_sqlite_write_transactions_total {}\n\
+             # HELP gongjian_sqlite_commits_total SQLite commits that made them durable (fewer when grouped).\n# TYPE gongjian_sqlite_commits_total counter\n\
+             gongjian_sqlite_commits_total {}\n\
+             # HELP gongjian_sqlite_write_queue Write transactions waiting for the writer.\n# TYPE gongjian_sqlite_write_queue gauge\n\
+             gongjian_sqlite_write_queue {}\n",
+            w.transactions, w.commits, w.queued
+        ));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -59,6 +59,23 @@ async fn login_is_generic_and_locks_after_five_failures() {
         metrics.contains("gongjian_logins_total{result=\"failed\"} 7"),
         "{metrics}"
     );
+    // SQLite's writer counts what it committed (sessions, users, audit): some, in no
+    // more commits than transactions.
+    let count = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing: {metrics}"))
+    };
+    let (txs, commits) = (
+        count("gongjian_sqlite_write_transactions_total"),
+        count("gongjian_sqlite_commits_total"),
+    );
+    assert!(
+        txs > 0 && commits > 0 && commits <= txs,
+        "{txs} / {commits}"
+    );
 }
 
 #[tokio::test]

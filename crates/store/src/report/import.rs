@@ -205,7 +205,7 @@ async fn run(
     month: u32,
     lines: &[&ImportLine],
 ) -> Result<(ImportOutcome, Vec<bool>, Tx)> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_alone().await?;
     let mut out = ImportOutcome::default();
     let mut ok = Vec::with_capacity(lines.len());
     let mut seen: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();

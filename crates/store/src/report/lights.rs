@@ -24,7 +24,7 @@ pub struct LightSummary {
 
 /// Recomputes every light of an open period (in its own transaction).
 pub async fn recompute(db: &Db, actor: &Actor, year: i32, month: u32) -> Result<LightSummary> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_alone().await?;
     let s = recompute_tx(&mut tx, actor, year, month).await?;
     tx.commit().await?;
     Ok(s)

@@ -59,7 +59,14 @@ impl Report {
     }
 }
 
-pub(super) const REPORT: &str = "SELECT id, project_id, year, month, status, month_amount, progress_text, milestone, started, start_date, problems, next_steps, note, flags, late, version, return_reason, submitted_at, submitted_by, reviewed_at, reviewed_by, created_at, updated_at FROM report";
+/// The columns a [`Report`] is read from.
+macro_rules! report_cols {
+    () => {
+        "id, project_id, year, month, status, month_amount, progress_text, milestone, started, start_date, problems, next_steps, note, flags, late, version, return_reason, submitted_at, submitted_by, reviewed_at, reviewed_by, created_at, updated_at"
+    };
+}
+
+pub(super) const REPORT: &str = concat!("SELECT ", report_cols!(), " FROM report");
 
 /// A report as a form or the API sends it: the amount in 万元 text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
@@ -298,14 +305,68 @@ fn parse_input(input: &ReportInput, submitting: bool) -> Result<Parsed> {
     })
 }
 
-/// Completed since start before month `(year, month)`: the project's prior investment
-/// plus every counted report of an earlier month.
-async fn before_since_start(tx: &mut Tx, project: &Project, year: i32, month: u32) -> Result<i64> {
+/// What a save reads about the project and its earlier months, in one statement.
+struct Before {
+    /// Done before the system (prior investment) plus every counted report before the
+    /// month, whole yuan.
+    since_start: i64,
+    /// Counted reports of the same year before the month.
+    year: i64,
+    /// The month's planned amount, if the year has a plan with that month.
+    month_plan: Option<i64>,
+    /// The project's location (latitude, longitude).
+    location: Option<(f64, f64)>,
+}
+
+/// Reads [`Before`] for month `(year, month)`.
+async fn before(tx: &mut Tx, project_id: i64, year: i32, month: u32) -> Result<Before> {
     let ym = i64::from(year) * 12 + i64::from(month);
-    let sum: Option<i64> = on_tx!(tx, c => sqlx::query_scalar("SELECT CAST(SUM(month_amount) AS BIGINT) FROM report WHERE project_id = $1 AND year * 12 + month < $2 AND status IN ('submitted', 'approved', 'locked')")
-        .bind(project.id).bind(ym).fetch_one(c).await)?;
-    let prior: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT prior_investment FROM project WHERE id = $1").bind(project.id).fetch_one(c).await)?;
-    Ok(prior + sum.unwrap_or(0))
+    // `m{month}` is one of twelve fixed column names, never user text.
+    let sql = format!(
+        "SELECT p.prior_investment, p.lat_e6, p.lon_e6, \
+         (SELECT pl.m{month} FROM project_plan pl WHERE pl.project_id = p.id AND pl.year = $2) AS month_plan, \
+         (SELECT CAST(SUM(r.month_amount) AS BIGINT) FROM report r WHERE r.project_id = p.id AND r.year * 12 + r.month < $3 AND r.status IN ('submitted', 'approved', 'locked')) AS before_all, \
+         (SELECT CAST(SUM(r.month_amount) AS BIGINT) FROM report r WHERE r.project_id = p.id AND r.year = $2 AND r.month < $4 AND r.status IN ('submitted', 'approved', 'locked')) AS before_year \
+         FROM project p WHERE p.id = $1"
+    );
+    type Row = (
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let r: Row = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(project_id).bind(i64::from(year)).bind(ym).bind(i64::from(month)).fetch_one(c).await)?;
+    Ok(Before {
+        since_start: r.0 + r.4.unwrap_or(0),
+        year: r.5.unwrap_or(0),
+        month_plan: r.3,
+        location: match (r.1, r.2) {
+            (Some(a), Some(b)) => Some((a as f64 / 1e6, b as f64 / 1e6)),
+            _ => None,
+        },
+    })
+}
+
+/// Last month's progress text and photo hashes, in one statement.
+async fn last_month(
+    tx: &mut Tx,
+    project_id: i64,
+    year: i32,
+    month: u32,
+) -> Result<Option<(String, Vec<String>)>> {
+    let (py, pm) = if month == 1 {
+        (year - 1, 12)
+    } else {
+        (year, month - 1)
+    };
+    let rows: Vec<(String, Option<String>)> = on_tx!(tx, c => sqlx::query_as("SELECT r.progress_text, ph.hash FROM report r LEFT JOIN report_photo ph ON ph.report_id = r.id WHERE r.project_id = $1 AND r.year = $2 AND r.month = $3 ORDER BY ph.id")
+        .bind(project_id).bind(i64::from(py)).bind(i64::from(pm)).fetch_all(c).await)?;
+    let Some(text) = rows.first().map(|r| r.0.clone()) else {
+        return Ok(None);
+    };
+    Ok(Some((text, rows.into_iter().filter_map(|r| r.1).collect())))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -318,44 +379,25 @@ async fn submission_flags(
     input: &ReportInput,
     note: &str,
     photos: &[PhotoMeta],
+    before: &Before,
 ) -> Result<(Vec<DomainError>, Vec<Flag>)> {
     let (_, rule) = current_rule_tx(tx).await?;
-    let before = before_since_start(tx, project, year, month).await?;
-    let col = format!("m{month}");
-    let plan_sql = format!("SELECT {col} FROM project_plan WHERE project_id = $1 AND year = $2");
-    let month_plan: Option<Option<i64>> = on_tx!(tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(plan_sql.clone())).bind(project.id).bind(i64::from(year)).fetch_optional(c).await)?;
-    let (py, pm) = if month == 1 {
-        (year - 1, 12)
-    } else {
-        (year, month - 1)
-    };
-    let last = report_tx(tx, project.id, py, pm).await?;
-    let last_photos = match &last {
-        Some(r) => photos_tx(tx, r.id).await?,
-        None => vec![],
-    };
-    let loc: (Option<i64>, Option<i64>) = on_tx!(tx, c => sqlx::query_as("SELECT lat_e6, lon_e6 FROM project WHERE id = $1").bind(project.id).fetch_one(c).await)?;
+    let last = last_month(tx, project.id, year, month).await?;
     let facts: Vec<PhotoFacts> = photos.iter().map(PhotoMeta::facts).collect();
     let sub = Submission {
         year,
         month,
         month_amount: amount,
-        before_since_start: before,
+        before_since_start: before.since_start,
         total_investment: project.total_investment,
-        month_plan: month_plan.flatten(),
+        month_plan: before.month_plan,
         note,
         progress_text: &input.progress_text,
         photos: &facts,
-        last: last.as_ref().map(|r| {
-            (
-                r.progress_text.as_str(),
-                last_photos.iter().map(|p| p.hash.as_str()).collect(),
-            )
-        }),
-        location: match loc {
-            (Some(a), Some(b)) => Some((a as f64 / 1e6, b as f64 / 1e6)),
-            _ => None,
-        },
+        last: last
+            .as_ref()
+            .map(|(text, hashes)| (text.as_str(), hashes.iter().map(String::as_str).collect())),
+        location: before.location,
     };
     Ok(dr::check(&rule, &sub))
 }
@@ -483,8 +525,13 @@ pub async fn save(
             exec_tx!(tx, c => sqlx::query("DELETE FROM report_photo WHERE id = $1 AND report_id = $2").bind(*pid).bind(report_id).execute(c).await)?;
         }
     }
-    add_photos(tx, report_id, photos).await?;
-    let all_photos = photos_tx(tx, report_id).await?;
+    // A new report with no photos sent has none: no need to read them back.
+    let all_photos = if existing.is_none() && photos.is_empty() {
+        Vec::new()
+    } else {
+        add_photos(tx, report_id, photos).await?;
+        photos_tx(tx, report_id).await?
+    };
     if all_photos.len() > MAX_PHOTOS {
         return Err(DomainError::new(
             "photos",
@@ -500,6 +547,7 @@ pub async fn save(
         .into());
     }
     let mut flags = Vec::new();
+    let before = before(tx, project_id, year, month).await?;
     if submitting {
         let note = parsed.note.clone().unwrap_or_default();
         let (errs, f) = submission_flags(
@@ -511,6 +559,7 @@ pub async fn save(
             input,
             &note,
             &all_photos,
+            &before,
         )
         .await?;
         if !errs.is_empty() {
@@ -534,17 +583,16 @@ pub async fn save(
     }
     let late = submitting && period.is_late(now);
     let version = existing.as_ref().map_or(0, |r| r.version) + 1;
-    exec_tx!(tx, c => sqlx::query("UPDATE report SET status = $1, month_amount = $2, progress_text = $3, milestone = $4, started = $5, start_date = $6, problems = $7, next_steps = $8, note = $9, flags = $10, late = $11, version = $12, updated_at = $13, \
-        submitted_at = CASE WHEN $14 THEN $13 ELSE submitted_at END, submitted_by = CASE WHEN $14 THEN $15 ELSE submitted_by END WHERE id = $16")
+    let report: Report = on_tx!(tx, c => sqlx::query_as(concat!("UPDATE report SET status = $1, month_amount = $2, progress_text = $3, milestone = $4, started = $5, start_date = $6, problems = $7, next_steps = $8, note = $9, flags = $10, late = $11, version = $12, updated_at = $13, \
+        submitted_at = CASE WHEN $14 THEN $13 ELSE submitted_at END, submitted_by = CASE WHEN $14 THEN $15 ELSE submitted_by END WHERE id = $16 RETURNING ", report_cols!()))
         .bind(to.as_str()).bind(parsed.amount).bind(input.progress_text.trim().to_string()).bind(parsed.milestone.clone())
         .bind(input.started).bind(parsed.start_date).bind(parsed.problems.clone()).bind(parsed.steps.clone()).bind(parsed.note.clone())
         .bind(serde_json::to_string(&flags).expect("serialisable")).bind(late).bind(version).bind(now)
-        .bind(submitting).bind(actor.name.clone()).bind(report_id).execute(c).await)?;
+        .bind(submitting).bind(actor.name.clone()).bind(report_id).fetch_one(c).await)?;
     if submitting && input.started && !project.started {
         exec_tx!(tx, c => sqlx::query("UPDATE project SET started = $1, start_date = COALESCE(start_date, $2), updated_at = $3 WHERE id = $4")
             .bind(true).bind(parsed.start_date).bind(now).bind(project_id).execute(c).await)?;
     }
-    let report = report_by_id_tx(tx, report_id).await?.expect("exists");
     keep_version(tx, &report, &all_photos, action, None, actor).await?;
     audit::record(
         tx,
@@ -556,17 +604,15 @@ pub async fn save(
         Some(&serde_json::json!(report)),
     )
     .await?;
-    // The derived figures the answer shows, as `view` derives them.
-    let ym = i64::from(year) * 12 + i64::from(month);
-    let sums: (Option<i64>, Option<i64>, i64) = on_tx!(tx, c => sqlx::query_as("SELECT CAST(SUM(CASE WHEN year = $2 THEN month_amount ELSE 0 END) AS BIGINT), CAST(SUM(month_amount) AS BIGINT), \
-        (SELECT prior_investment FROM project WHERE id = $1) FROM report WHERE project_id = $1 AND year * 12 + month <= $3 AND status IN ('submitted', 'approved', 'locked')")
-        .bind(project_id).bind(i64::from(year)).bind(ym).fetch_one(c).await)?;
+    // The derived figures the answer shows, as `view` derives them: the months before
+    // plus this one when it counts (submitted or later).
+    let this = if to.counts() { parsed.amount } else { 0 };
     Ok(Saved {
         report,
         flags,
         photos: all_photos,
-        cum_year: sums.0.unwrap_or(0),
-        since_start: sums.2 + sums.1.unwrap_or(0),
+        cum_year: before.year + this,
+        since_start: before.since_start + this,
     })
 }
 

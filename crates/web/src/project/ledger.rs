@@ -176,7 +176,7 @@ pub async fn import_bytes(
             row: r.row,
         })
         .collect();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_alone().await?;
     // Cell errors found while reading count like store errors: all-or-nothing unless valid-only.
     let reading_failed = !report.errors.is_empty() && !valid_only;
     let out = project::bulk_upsert(

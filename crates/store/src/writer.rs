@@ -1,0 +1,352 @@
+//! Group commit on SQLite's one writer connection.
+//!
+//! Every SQLite write transaction runs on the one writer connection, one after another.
+//! Committed alone, each pays a WAL sync (`synchronous = FULL`); under a burst of report
+//! submissions those syncs, and the hand-over between transactions, are the bottleneck.
+//!
+//! So a transaction that finishes while others are queued for the writer does not commit
+//! alone. It releases its savepoint into the SQLite transaction that is still open and
+//! waits; the next one continues in that same SQLite transaction, and the one that
+//! finishes with nobody queued behind it (or the committer task, queued behind them)
+//! commits the whole batch with one sync. The rules that keep this truthful:
+//!
+//! - `commit()` returns only after the SQLite `COMMIT` that made the caller's changes
+//!   durable succeeded. If that `COMMIT` fails, every member of the batch gets the error:
+//!   nothing is acknowledged that is not on disk.
+//! - A transaction that fails or is dropped rolls back to its own savepoint (the first one
+//!   of a batch, which is alone in it, rolls the SQLite transaction back) and takes no one
+//!   else's work with it.
+//! - Members run strictly one after another on one connection, so each sees the changes
+//!   of those before it (the audit chain stays one chain); other connections see a
+//!   batch only once it is committed.
+//!
+//! A long transaction (an import, a recomputation) starts with `Db::begin_alone`: it
+//! commits any open batch first, so short writes queued before it are not held until it
+//! ends.
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+
+/// The outcome of one batch's `COMMIT`: `None` while it is open.
+type Outcome = Option<Result<(), String>>;
+
+/// What a transaction that ended without committing left to undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Undo {
+    /// Roll back to the member's savepoint and release it.
+    Savepoint,
+    /// Roll the SQLite transaction back (its first member, alone in it).
+    Whole,
+}
+
+/// The writer connection and the SQLite transaction open on it.
+#[derive(Debug)]
+struct State {
+    /// Held while a SQLite transaction is open; back in the pool between batches.
+    conn: Option<PoolConnection<Sqlite>>,
+    /// Whether `BEGIN` was issued and not yet committed or rolled back.
+    open: bool,
+    /// Members whose work is released into the open transaction, waiting for its commit.
+    members: usize,
+    /// Where the open batch's members learn its outcome.
+    outcome: watch::Sender<Outcome>,
+    stats: Arc<Counters>,
+    /// Left by a transaction dropped without commit: undone by the next holder.
+    undo: Option<Undo>,
+}
+
+/// Shared by every handle on one SQLite database.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    pool: SqlitePool,
+    state: Arc<Mutex<State>>,
+    /// Transactions waiting for the writer.
+    queued: AtomicUsize,
+    /// Whether a committer task is queued for the writer.
+    committer: AtomicBool,
+    /// Counters since the database was opened.
+    stats: Arc<Counters>,
+}
+
+/// How many transactions were committed, in how many SQLite commits.
+#[derive(Debug, Default)]
+struct Counters {
+    transactions: AtomicU64,
+    commits: AtomicU64,
+}
+
+/// The SQLite writer's counters, for metrics and benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Write transactions committed.
+    pub transactions: u64,
+    /// SQLite `COMMIT`s that made them durable (fewer when they were grouped).
+    pub commits: u64,
+    /// Transactions waiting for the writer now.
+    pub queued: u64,
+}
+
+/// Members a batch may gather before it is committed anyway.
+const MAX_BATCH: usize = 256;
+
+impl Writer {
+    /// A writer over `pool` (one connection).
+    pub(crate) fn new(pool: SqlitePool) -> Arc<Writer> {
+        let (outcome, _) = watch::channel(None);
+        let stats = Arc::new(Counters::default());
+        Arc::new(Writer {
+            pool,
+            state: Arc::new(Mutex::new(State {
+                conn: None,
+                open: false,
+                members: 0,
+                outcome,
+                stats: stats.clone(),
+                undo: None,
+            })),
+            queued: AtomicUsize::new(0),
+            committer: AtomicBool::new(false),
+            stats,
+        })
+    }
+
+    /// The counters now.
+    pub(crate) fn stats(&self) -> WriteStats {
+        WriteStats {
+            transactions: self.stats.transactions.load(Ordering::Relaxed),
+            commits: self.stats.commits.load(Ordering::Relaxed),
+            queued: self.queued.load(Ordering::SeqCst) as u64,
+        }
+    }
+
+    /// Starts a write transaction: waits for the writer, then joins the open batch (a
+    /// savepoint) or opens one (`BEGIN`). With `alone`, an open batch is committed first.
+    ///
+    /// The work runs on its own task, so a caller that goes away while waiting (a client
+    /// that disconnects) cannot leave the connection half-way through a statement: the
+    /// transaction it would have got is dropped, which rolls it back.
+    pub(crate) async fn begin(self: &Arc<Self>, alone: bool) -> Result<SqliteTx, sqlx::Error> {
+        let w = self.clone();
+        w.queued.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(async move {
+            let mut g = w.state.clone().lock_owned().await;
+            w.queued.fetch_sub(1, Ordering::SeqCst);
+            g.undo_left().await;
+            if alone || g.members >= MAX_BATCH {
+                g.settle().await;
+            }
+            if g.conn.is_none() {
+                match w.pool.acquire().await {
+                    Ok(c) => g.conn = Some(c),
+                    Err(e) => {
+                        drop(g);
+                        w.wake();
+                        return Err(e);
+                    }
+                }
+            }
+            let nested = g.open;
+            let sql = if nested {
+                "SAVEPOINT gj_member"
+            } else {
+                "BEGIN"
+            };
+            if let Err(e) = sqlx::raw_sql(sql).execute(g.conn_mut()).await {
+                g.release_idle();
+                drop(g);
+                w.wake();
+                return Err(e);
+            }
+            g.open = true;
+            Ok(SqliteTx {
+                guard: Some(g),
+                writer: w,
+                nested,
+            })
+        })
+        .await
+        .map_err(|_| sqlx::Error::WorkerCrashed)?
+    }
+
+    /// Queues a task that takes the writer after those waiting and commits the open
+    /// batch, unless one is already queued.
+    fn wake(self: &Arc<Self>) {
+        if self.committer.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let w = self.clone();
+        tokio::spawn(async move {
+            let mut g = w.state.clone().lock_owned().await;
+            w.committer.store(false, Ordering::SeqCst);
+            g.settle().await;
+        });
+    }
+}
+
+impl State {
+    fn conn_mut(&mut self) -> &mut SqliteConnection {
+        self.conn.as_mut().expect("the writer connection is held")
+    }
+
+    /// Returns the connection to the pool when no transaction is open.
+    fn release_idle(&mut self) {
+        if !self.open {
+            self.conn = None;
+        }
+    }
+
+    /// Undoes what a dropped transaction left.
+    async fn undo_left(&mut self) {
+        let Some(u) = self.undo.take() else { return };
+        self.rollback(u).await;
+    }
+
+    /// Rolls a member back. If SQLite already ended the transaction (some errors roll
+    /// the whole transaction back), the batch is gone: its members are told.
+    async fn rollback(&mut self, u: Undo) {
+        let ok = match u {
+            Undo::Savepoint => sqlx::raw_sql("ROLLBACK TO gj_member; RELEASE gj_member")
+                .execute(self.conn_mut())
+                .await
+                .is_ok(),
+            Undo::Whole => {
+                let _ = sqlx::raw_sql("ROLLBACK").execute(self.conn_mut()).await;
+                self.open = false;
+                true
+            }
+        };
+        if !ok {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(self.conn_mut()).await;
+            self.finish(Err(
+                "写入批次已被数据库回滚 / the write batch was rolled back".into(),
+            ));
+        }
+        self.release_idle();
+    }
+
+    /// Commits the open batch, if any, and tells its members.
+    async fn settle(&mut self) {
+        self.undo_left().await;
+        if !self.open {
+            self.release_idle();
+            return;
+        }
+        let r = sqlx::raw_sql("COMMIT").execute(self.conn_mut()).await;
+        let r = match r {
+            Ok(_) => {
+                self.stats.commits.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .transactions
+                    .fetch_add(self.members as u64, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(e) => {
+                let _ = sqlx::raw_sql("ROLLBACK").execute(self.conn_mut()).await;
+                Err(e.to_string())
+            }
+        };
+        self.finish(r);
+        self.release_idle();
+    }
+
+    /// Ends the batch with an outcome and starts a fresh one.
+    fn finish(&mut self, r: Result<(), String>) {
+        self.open = false;
+        self.members = 0;
+        let (fresh, _) = watch::channel(None);
+        let done = std::mem::replace(&mut self.outcome, fresh);
+        let _ = done.send(Some(r));
+    }
+}
+
+/// A write transaction on the SQLite writer: dereferences to the connection.
+#[derive(Debug)]
+pub struct SqliteTx {
+    guard: Option<OwnedMutexGuard<State>>,
+    writer: Arc<Writer>,
+    nested: bool,
+}
+
+impl SqliteTx {
+    /// Releases this transaction's work into the batch and returns once the batch that
+    /// holds it is committed (at once when nobody is queued behind it). Like `begin`, the
+    /// work runs on its own task: a caller that goes away does not interrupt a commit.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let mut g = self.guard.take().expect("held until commit or drop");
+        let (w, nested) = (self.writer.clone(), self.nested);
+        let mut rx = tokio::spawn(async move {
+            if nested
+                && let Err(e) = sqlx::raw_sql("RELEASE gj_member")
+                    .execute(g.conn_mut())
+                    .await
+            {
+                g.rollback(Undo::Savepoint).await;
+                drop(g);
+                w.wake();
+                return Err(e);
+            }
+            g.members += 1;
+            let rx = g.outcome.subscribe();
+            if w.queued.load(Ordering::SeqCst) == 0 || g.members >= MAX_BATCH {
+                // Nobody is waiting to join: commit now.
+                g.settle().await;
+            } else {
+                // Those waiting join this batch; a committer queued behind them makes
+                // sure it is committed even if none of them does.
+                drop(g);
+                w.wake();
+            }
+            Ok(rx)
+        })
+        .await
+        .map_err(|_| sqlx::Error::WorkerCrashed)??;
+        outcome(&mut rx).await
+    }
+}
+
+async fn outcome(rx: &mut watch::Receiver<Outcome>) -> Result<(), sqlx::Error> {
+    let r = rx
+        .wait_for(Option::is_some)
+        .await
+        .map_err(|_| sqlx::Error::WorkerCrashed)?
+        .clone()
+        .expect("set");
+    r.map_err(|e| sqlx::Error::Protocol(format!("提交失败 / commit failed: {e}")))
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if let Some(mut g) = self.guard.take() {
+            g.undo = Some(if self.nested {
+                Undo::Savepoint
+            } else {
+                Undo::Whole
+            });
+            drop(g);
+            self.writer.wake();
+        }
+    }
+}
+
+impl Deref for SqliteTx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        self.guard
+            .as_ref()
+            .and_then(|g| g.conn.as_deref())
+            .expect("the writer connection is held")
+    }
+}
+
+impl DerefMut for SqliteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        self.guard
+            .as_mut()
+            .and_then(|g| g.conn.as_deref_mut())
+            .expect("the writer connection is held")
+    }
+}
