@@ -43,16 +43,20 @@ struct Basis {
 
 /// Lit: the projects that report (in preparation or under construction), and any other
 /// project with a counted report this year (e.g. completed since); with this year's
-/// plan, the sum of counted reports up to the month, and the first start node's date.
+/// plan and the sum of counted reports up to the month (the start nodes come from
+/// [`START_NODES`]).
 /// `{row}` is the engine's JSON array constructor: the rows come back as one JSON
 /// array, because tens of thousands of rows one by one cost more than the query.
-const BASIS: &str = "SELECT p.id, p.started, p.start_date, \
-    (SELECT m.planned_date FROM milestone m WHERE m.project_id = p.id AND m.planned_date IS NOT NULL AND m.name LIKE '%开工%' ORDER BY m.seq LIMIT 1) AS start_node, \
+const BASIS: &str = "SELECT p.id, p.started, p.start_date, NULL AS start_node, \
     pl.annual, pl.m1, pl.m2, pl.m3, pl.m4, pl.m5, pl.m6, pl.m7, pl.m8, pl.m9, pl.m10, pl.m11, pl.m12, s.done \
     FROM project p LEFT JOIN project_plan pl ON pl.project_id = p.id AND pl.year = $1 \
     LEFT JOIN (SELECT project_id, CAST(SUM(month_amount) AS BIGINT) AS done FROM report WHERE year = $1 AND month <= $2 \
       AND status IN ('submitted', 'approved', 'locked') GROUP BY project_id) s ON s.project_id = p.id \
     WHERE p.active = TRUE AND (p.stage IN ('preparation', 'construction') OR s.project_id IS NOT NULL)";
+
+/// The planned start nodes (a milestone whose name says 开工): the first one of a project
+/// in node order (`seq`, then `id`) is its planned start.
+const START_NODES: &str = "SELECT project_id, seq, id, planned_date FROM milestone WHERE planned_date IS NOT NULL AND name LIKE '%开工%'";
 
 /// Runs `select` (whose columns are listed in `cols`) and returns its rows as JSON
 /// arrays, aggregated by the database into one value.
@@ -154,6 +158,26 @@ pub async fn recompute_tx(
         })
         .collect();
     basis.sort_by_key(|b| b.id);
+    // Each project's first start node (开工) with a planned date, in one pass over the
+    // milestones rather than one lookup per project.
+    let mut start_nodes: HashMap<i64, ((i64, i64), NaiveDate)> = HashMap::new();
+    let cols = ["project_id", "seq", "id", "planned_date"];
+    for r in json_rows(tx, START_NODES, &cols, &[]).await? {
+        let (Some(pid), Some(d)) = (r.first().and_then(j_i64), r.get(3).and_then(j_date)) else {
+            continue;
+        };
+        let order = (
+            r.get(1).and_then(j_i64).unwrap_or(0),
+            r.get(2).and_then(j_i64).unwrap_or(0),
+        );
+        let e = start_nodes.entry(pid).or_insert((order, d));
+        if order < e.0 {
+            *e = (order, d);
+        }
+    }
+    for b in &mut basis {
+        b.start_node = start_nodes.get(&b.id).map(|e| e.1);
+    }
     // Only the nodes that can matter: not done and due by the end of the month.
     let nodes = json_rows(
         tx,
