@@ -247,6 +247,8 @@ both_engines!(the_report_flow_keeps_every_version, |t| {
         (v.cum_year, v.since_start),
         (800_000 + 1_205_000, 2_005_000)
     );
+    // The save's own answer gives the same figures as the read.
+    assert_eq!((s.cum_year, s.since_start), (v.cum_year, v.since_start));
     assert_eq!(v.last.as_ref().unwrap().progress_text, "基础施工");
 
     // The district returns it with a reason; a reason is required.
@@ -263,9 +265,22 @@ both_engines!(the_report_flow_keeps_every_version, |t| {
         (r.status.as_str(), r.return_reason.as_deref()),
         ("returned", Some("照片不清晰"))
     );
-    // Returned figures do not count.
+    // Returned figures do not count, nor does a draft of the correction: the save's
+    // answer leaves its own month out, as the read does.
     let v = report::view(&t.db, &company, pid, 2026, 10).await.unwrap();
     assert_eq!(v.cum_year, 800_000);
+    let d = save(
+        &t.db,
+        &company,
+        pid,
+        10,
+        &form("130", "主体施工至 13 层"),
+        vec![],
+        Action::Save,
+    )
+    .await
+    .unwrap();
+    assert_eq!((d.cum_year, d.since_start), (800_000, 800_000));
     save(
         &t.db,
         &company,
@@ -321,7 +336,7 @@ both_engines!(the_report_flow_keeps_every_version, |t| {
     assert_eq!(
         actions,
         vec![
-            "amend", "lock", "approve", "submit", "return", "submit", "save"
+            "amend", "lock", "approve", "submit", "save", "return", "submit", "save"
         ]
     );
     assert_eq!(v.versions[0].reason.as_deref(), Some("统计部门核定"));
@@ -962,5 +977,59 @@ both_engines!(
             vec![behind]
         );
         assert_eq!(ds.len(), 1);
+    }
+);
+
+both_engines!(
+    the_planned_start_is_the_first_start_node_in_node_order,
+    |t| {
+        city(&t.db).await;
+        let a = Actor::cli();
+        // Of two 开工 nodes the first (May) is the planned start, not the later one
+        // (August, which would be two months late: not red); 立项 is not a start node.
+        // Both in preparation: not started.
+        let pre = |name: &str, division: &str| ProjectInput {
+            stage: "前期".into(),
+            ..project_input(name, division, None, "1200")
+        };
+        let late = new_project(&t.db, &pre("迟迟未开工", "东城区")).await;
+        // Planned to start in September: one month late is not yet the three of the rule.
+        let recent = new_project(&t.db, &pre("九月开工", "西城区")).await;
+        let mut tx = t.db.begin().await.unwrap();
+        for (pid, nodes) in [
+            (
+                late,
+                vec![
+                    ("立项", "2026-01-10"),
+                    ("开工建设", "2026-05-01"),
+                    ("二期开工", "2026-08-01"),
+                ],
+            ),
+            (recent, vec![("开工仪式", "2026-09-15")]),
+        ] {
+            let nodes: Vec<MilestoneInput> = nodes
+                .into_iter()
+                .map(|(name, date)| MilestoneInput {
+                    name: name.into(),
+                    planned_date: Some(date.into()),
+                    ..Default::default()
+                })
+                .collect();
+            project::set_milestones(&mut tx, &a, pid, &nodes)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        open(&t.db, 10, "2099-11-06").await;
+        report::recompute(&t.db, &a, 2026, 10).await.unwrap();
+        let ls = report::lights(&t.db, &a, 2026, 10, &LightFilter::default())
+            .await
+            .unwrap();
+        let by = |id: i64| ls.iter().find(|l| l.project_id == id).unwrap().clone();
+        let why = by(late).why;
+        assert!(why.contains("计划 2026-05-01 开工，已过 5 个月"), "{why}");
+        assert_eq!(by(late).light, "red");
+        let why = by(recent).why;
+        assert!(!why.contains("仍未开工"), "{why}");
     }
 );

@@ -47,7 +47,7 @@ struct Basis {
 /// [`START_NODES`]).
 /// `{row}` is the engine's JSON array constructor: the rows come back as one JSON
 /// array, because tens of thousands of rows one by one cost more than the query.
-const BASIS: &str = "SELECT p.id, p.started, p.start_date, NULL AS start_node, \
+const BASIS: &str = "SELECT p.id, p.started, p.start_date, \
     pl.annual, pl.m1, pl.m2, pl.m3, pl.m4, pl.m5, pl.m6, pl.m7, pl.m8, pl.m9, pl.m10, pl.m11, pl.m12, s.done \
     FROM project p LEFT JOIN project_plan pl ON pl.project_id = p.id AND pl.year = $1 \
     LEFT JOIN (SELECT project_id, CAST(SUM(month_amount) AS BIGINT) AS done FROM report WHERE year = $1 AND month <= $2 \
@@ -122,7 +122,6 @@ pub async fn recompute_tx(
         "id",
         "started",
         "start_date",
-        "start_node",
         "annual",
         "m1",
         "m2",
@@ -138,31 +137,11 @@ pub async fn recompute_tx(
         "m12",
         "done",
     ];
-    let mut basis: Vec<Basis> = json_rows(tx, BASIS, &cols, &[Val::I(y), Val::I(i64::from(month))])
-        .await?
-        .into_iter()
-        .filter_map(|r| {
-            let mut months = [None; 12];
-            for (k, m) in months.iter_mut().enumerate() {
-                *m = r.get(5 + k).and_then(j_i64);
-            }
-            Some(Basis {
-                id: r.first().and_then(j_i64)?,
-                started: r.get(1).is_some_and(j_bool),
-                start_date: r.get(2).and_then(j_date),
-                start_node: r.get(3).and_then(j_date),
-                annual: r.get(4).and_then(j_i64),
-                months,
-                done: r.get(17).and_then(j_i64),
-            })
-        })
-        .collect();
-    basis.sort_by_key(|b| b.id);
     // Each project's first start node (开工) with a planned date, in one pass over the
     // milestones rather than one lookup per project.
     let mut start_nodes: HashMap<i64, ((i64, i64), NaiveDate)> = HashMap::new();
-    let cols = ["project_id", "seq", "id", "planned_date"];
-    for r in json_rows(tx, START_NODES, &cols, &[]).await? {
+    let node_cols = ["project_id", "seq", "id", "planned_date"];
+    for r in json_rows(tx, START_NODES, &node_cols, &[]).await? {
         let (Some(pid), Some(d)) = (r.first().and_then(j_i64), r.get(3).and_then(j_date)) else {
             continue;
         };
@@ -175,9 +154,27 @@ pub async fn recompute_tx(
             *e = (order, d);
         }
     }
-    for b in &mut basis {
-        b.start_node = start_nodes.get(&b.id).map(|e| e.1);
-    }
+    let mut basis: Vec<Basis> = json_rows(tx, BASIS, &cols, &[Val::I(y), Val::I(i64::from(month))])
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let mut months = [None; 12];
+            for (k, m) in months.iter_mut().enumerate() {
+                *m = r.get(4 + k).and_then(j_i64);
+            }
+            let id = r.first().and_then(j_i64)?;
+            Some(Basis {
+                id,
+                started: r.get(1).is_some_and(j_bool),
+                start_date: r.get(2).and_then(j_date),
+                start_node: start_nodes.get(&id).map(|e| e.1),
+                annual: r.get(3).and_then(j_i64),
+                months,
+                done: r.get(16).and_then(j_i64),
+            })
+        })
+        .collect();
+    basis.sort_by_key(|b| b.id);
     // Only the nodes that can matter: not done and due by the end of the month.
     let nodes = json_rows(
         tx,
