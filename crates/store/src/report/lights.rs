@@ -118,6 +118,7 @@ pub async fn recompute_tx(
     let (version, rule) = current_rule_tx(tx).await?;
     let y = i64::from(year);
     let asof = pg::month_end(year, month);
+    let clock = std::time::Instant::now();
     let cols = [
         "id",
         "started",
@@ -175,6 +176,11 @@ pub async fn recompute_tx(
         })
         .collect();
     basis.sort_by_key(|b| b.id);
+    tracing::debug!(
+        projects = basis.len(),
+        ms = clock.elapsed().as_millis() as u64,
+        "lights: basis read"
+    );
     // Only the nodes that can matter: not done and due by the end of the month.
     let nodes = json_rows(
         tx,
@@ -203,16 +209,19 @@ pub async fn recompute_tx(
             actual: None,
         });
     }
+    tracing::debug!(
+        ms = clock.elapsed().as_millis() as u64,
+        "lights: milestones read"
+    );
     let now = crate::now();
-    let mut rows: Vec<serde_json::Value> = Vec::with_capacity(basis.len());
     let mut summary = LightSummary {
         year,
         month,
         rule_version: version,
         ..Default::default()
     };
+    let mut rows: Vec<Vec<Val>> = Vec::with_capacity(basis.len());
     for b in basis {
-        let pid = b.id;
         let months = b.months;
         // Without a start node, a project that has not started is planned to start in
         // the first month its plan puts money in.
@@ -233,7 +242,7 @@ pub async fn recompute_tx(
             cumulative: b.done.unwrap_or(0),
             started: b.started && b.start_date.is_none_or(|d| d <= asof),
             planned_start: ps,
-            milestones: by_project.remove(&pid).unwrap_or_default(),
+            milestones: by_project.remove(&b.id).unwrap_or_default(),
         };
         let o = pg::evaluate(&rule, &inputs);
         summary.projects += 1;
@@ -243,37 +252,38 @@ pub async fn recompute_tx(
             Light::Red => 2,
             Light::None => 3,
         }] += 1;
-        rows.push(serde_json::json!([
-            pid,
-            o.light.as_str(),
-            inputs.annual,
-            inputs.cumulative,
-            o.target,
-            o.ratio_bp,
-            o.lag_bp,
-            o.reasons.join(","),
-            o.why,
-            o.why_en,
-            serde_json::to_string(&inputs).expect("serialisable"),
-        ]));
+        rows.push(vec![
+            Val::I(y),
+            Val::I(i64::from(month)),
+            Val::I(b.id),
+            Val::S(o.light.as_str().to_string()),
+            Val::I(version),
+            Val::OI(inputs.annual),
+            Val::I(inputs.cumulative),
+            Val::OI(o.target),
+            Val::OI(o.ratio_bp),
+            Val::OI(o.lag_bp),
+            Val::S(o.reasons.join(",")),
+            Val::S(o.why),
+            Val::S(o.why_en),
+            Val::S(serde_json::to_string(&inputs).expect("serialisable")),
+            Val::T(now),
+        ]);
     }
+    tracing::debug!(ms = clock.elapsed().as_millis() as u64, "lights: evaluated");
     exec_tx!(tx, c => sqlx::query("DELETE FROM light WHERE year = $1 AND month = $2").bind(y).bind(i64::from(month)).execute(c).await)?;
-    // One statement for all rows: the database unpacks a JSON array of them.
-    let sql = match tx {
-        Tx::Sqlite(_) => {
-            "INSERT INTO light (year, month, project_id, light, rule_version, annual, cumulative, target, ratio_bp, lag_bp, reasons, why, why_en, inputs, computed_at) \
-            SELECT $1, $2, json_extract(value, '$[0]'), json_extract(value, '$[1]'), $3, json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'), \
-            json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]'), json_extract(value, '$[9]'), json_extract(value, '$[10]'), $4 \
-            FROM json_each($5)"
-        }
-        Tx::Postgres(_) => {
-            "INSERT INTO light (year, month, project_id, light, rule_version, annual, cumulative, target, ratio_bp, lag_bp, reasons, why, why_en, inputs, computed_at) \
-            SELECT $1, $2, (x->>0)::bigint, x->>1, $3, (x->>2)::bigint, (x->>3)::bigint, (x->>4)::bigint, (x->>5)::bigint, (x->>6)::bigint, x->>7, x->>8, x->>9, x->>10, $4 \
-            FROM json_array_elements($5::json) AS x"
-        }
-    };
-    let payload = serde_json::Value::Array(rows).to_string();
-    exec_tx!(tx, c => sqlx::query(sql).bind(y).bind(i64::from(month)).bind(version).bind(now).bind(payload.clone()).execute(c).await)?;
+    tracing::debug!(
+        ms = clock.elapsed().as_millis() as u64,
+        "lights: old deleted"
+    );
+    // Multi-row inserts with positional parameters: a few statements for all rows.
+    crate::sql::insert_rows(
+        tx,
+        "INSERT INTO light (year, month, project_id, light, rule_version, annual, cumulative, target, ratio_bp, lag_bp, reasons, why, why_en, inputs, computed_at)",
+        rows,
+    )
+    .await?;
+    tracing::debug!(ms = clock.elapsed().as_millis() as u64, "lights: written");
     audit::record(
         tx,
         actor,
