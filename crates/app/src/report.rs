@@ -58,8 +58,15 @@ pub async fn period(url: &str, action: PeriodAction) -> Res {
             let (y, m) = rs::parse_period(&period)?;
             let s = rs::recompute(&db, &a, y, m).await?;
             println!(
-                "已重算 {} 个项目的灯号（规则第 {} 版）：绿 {}、黄 {}、红 {}、无计划 {} / lights recomputed",
-                s.projects, s.rule_version, s.counts[0], s.counts[1], s.counts[2], s.counts[3]
+                "已重算 {} 个项目的灯号（规则第 {} 版）：绿 {}、黄 {}、红 {}、无计划 {}；结果有变化并写入 {} 个 / lights recomputed, {} written",
+                s.projects,
+                s.rule_version,
+                s.counts[0],
+                s.counts[1],
+                s.counts[2],
+                s.counts[3],
+                s.changed,
+                s.changed
             );
         }
         PeriodAction::Remind { period } => {

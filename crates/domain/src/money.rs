@@ -134,15 +134,41 @@ pub fn parse_money(
 
 /// Whole yuan as 万元 text: two decimals, or four when needed to be exact.
 pub fn wan(yuan: i64) -> String {
-    let neg = yuan < 0;
+    let mut s = String::with_capacity(16);
+    push_wan(&mut s, yuan);
+    s
+}
+
+/// Appends [`wan`]'s text to `out` (for texts built from many figures at once).
+pub fn push_wan(out: &mut String, yuan: i64) {
+    if yuan < 0 {
+        out.push('-');
+    }
     let a = yuan.unsigned_abs();
     let (int, frac) = (a / 10_000, a % 10_000);
-    let s = if frac % 100 == 0 {
-        format!("{int}.{:02}", frac / 100)
+    push_digits(out, int, 1);
+    out.push('.');
+    if frac % 100 == 0 {
+        push_digits(out, frac / 100, 2);
     } else {
-        format!("{int}.{frac:04}")
-    };
-    if neg { format!("-{s}") } else { s }
+        push_digits(out, frac, 4);
+    }
+}
+
+/// Appends `n` in decimal, padded with zeros to at least `width` digits.
+pub fn push_digits(out: &mut String, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let start = i.min(buf.len() - width.min(buf.len()));
+    out.push_str(std::str::from_utf8(&buf[start..]).expect("ASCII digits"));
 }
 
 /// Whole yuan as 万元 with thousands separators and two decimals, for pages.
@@ -230,6 +256,35 @@ mod tests {
                 "{y}"
             );
         }
+        // The digit writer agrees with the formatting machinery it replaced, sign,
+        // padding and the widest values included.
+        for y in [
+            -1,
+            -100,
+            -12_345,
+            5,
+            10_000,
+            10_001,
+            10_100,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            let a = y.unsigned_abs();
+            let (int, frac) = (a / 10_000, a % 10_000);
+            let body = if frac % 100 == 0 {
+                format!("{int}.{:02}", frac / 100)
+            } else {
+                format!("{int}.{frac:04}")
+            };
+            let expect = if y < 0 { format!("-{body}") } else { body };
+            assert_eq!(wan(y), expect, "{y}");
+        }
+        let mut s = String::new();
+        push_digits(&mut s, 7, 3);
+        push_digits(&mut s, 12_345, 2);
+        push_digits(&mut s, u64::MAX, 1);
+        assert_eq!(s, format!("00712345{}", u64::MAX));
         assert_eq!(wan_grouped(1_250_000_000), "125,000.00");
         assert_eq!(wan_grouped(5_000), "0.50");
     }

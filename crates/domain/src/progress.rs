@@ -11,7 +11,7 @@
 //! points behind the time-proportional rate, yellow 10–30 points behind, red more than
 //! 30 points behind, and red three months after the planned start without a start.
 
-use crate::money::wan;
+use crate::money::{self, wan};
 use chrono::{Datelike, NaiveDate};
 
 /// A light's colour, or `none` when a project has nothing to measure against.
@@ -209,22 +209,28 @@ pub fn rate_bp(num: i64, den: i64) -> Option<i64> {
 
 /// Basis points as a percentage with one decimal, e.g. 8530 → `85.3%`.
 pub fn pct(bp: i64) -> String {
-    let neg = bp < 0;
-    let a = bp.unsigned_abs();
-    // One decimal of a percent = 10 bp, rounded half up.
-    let tenths = (a + 5) / 10;
-    format!(
-        "{}{}.{}%",
-        if neg { "-" } else { "" },
-        tenths / 10,
-        tenths % 10
-    )
+    let mut s = points(bp);
+    s.push('%');
+    s
 }
 
 /// Basis points of lag as percentage points with one decimal, e.g. 1530 → `15.3`.
 pub fn points(bp: i64) -> String {
-    let s = pct(bp);
-    s.trim_end_matches('%').to_string()
+    let mut s = String::with_capacity(8);
+    push_points(&mut s, bp);
+    s
+}
+
+/// Appends [`points`]'s text to `out`.
+pub fn push_points(out: &mut String, bp: i64) {
+    // One decimal of a percent = 10 bp, rounded half up.
+    let tenths = (bp.unsigned_abs() + 5) / 10;
+    if bp < 0 {
+        out.push('-');
+    }
+    crate::money::push_digits(out, tenths / 10, 1);
+    out.push('.');
+    crate::money::push_digits(out, tenths % 10, 1);
 }
 
 /// The time-proportional target (whole yuan) to the end of `month` of the plan's year.
@@ -340,25 +346,31 @@ pub fn evaluate(rule: &LightRule, inputs: &Inputs) -> Outcome {
         _ => None,
     };
     let mut light = Light::Green;
-    let mut zh: Vec<String> = Vec::new();
-    let mut en: Vec<String> = Vec::new();
+    // The explanation is built in place, each figure's text made once: a recomputation
+    // explains tens of thousands of lights.
+    let mut zh = String::with_capacity(512);
+    let mut en = String::with_capacity(512);
     let mut reasons: Vec<(Light, &str)> = Vec::new();
+    let (cum_s, target_s, annual_s) = (wan(inputs.cumulative), wan(t), wan(annual));
 
     // 1. Lag against the time-proportional target.
-    let base_zh = format!(
-        "截至 {} 月累计完成 {} 万元，序时目标 {} 万元，年度计划 {} 万元",
-        inputs.month,
-        wan(inputs.cumulative),
-        wan(t),
-        wan(annual)
-    );
-    let base_en = format!(
-        "by the end of month {} {} (10k yuan) done against a time-proportional target of {} and an annual plan of {}",
-        inputs.month,
-        wan(inputs.cumulative),
-        wan(t),
-        wan(annual)
-    );
+    zh.push_str("截至 ");
+    money::push_digits(&mut zh, u64::from(inputs.month), 1);
+    zh.push_str(" 月累计完成 ");
+    zh.push_str(&cum_s);
+    zh.push_str(" 万元，序时目标 ");
+    zh.push_str(&target_s);
+    zh.push_str(" 万元，年度计划 ");
+    zh.push_str(&annual_s);
+    zh.push_str(" 万元");
+    en.push_str("by the end of month ");
+    money::push_digits(&mut en, u64::from(inputs.month), 1);
+    en.push(' ');
+    en.push_str(&cum_s);
+    en.push_str(" (10k yuan) done against a time-proportional target of ");
+    en.push_str(&target_s);
+    en.push_str(" and an annual plan of ");
+    en.push_str(&annual_s);
     match (lag, rate, trate) {
         (Some(lag), Some(r), Some(tr)) => {
             let l = if lag > rule.red_lag_bp {
@@ -369,42 +381,64 @@ pub fn evaluate(rule: &LightRule, inputs: &Inputs) -> Outcome {
                 Light::Green
             };
             light = light.worst(l);
+            let (r, tr) = (pct(r), pct(tr));
             if lag > 0 {
-                zh.push(format!(
-                    "{base_zh}，完成率 {} 落后序时进度 {} 达 {} 个百分点（{}：滞后满 {} 个百分点为黄灯、超过 {} 个百分点为红灯）",
-                    pct(r),
-                    pct(tr),
-                    points(lag),
-                    rule.name,
-                    points(rule.yellow_lag_bp),
-                    points(rule.red_lag_bp)
-                ));
-                en.push(format!(
-                    "{base_en}; the completion rate {} lags the time-proportional {} by {} points (yellow from {}, red above {})",
-                    pct(r),
-                    pct(tr),
+                let (lag, yellow, red) = (
                     points(lag),
                     points(rule.yellow_lag_bp),
-                    points(rule.red_lag_bp)
-                ));
+                    points(rule.red_lag_bp),
+                );
+                for p in [
+                    "，完成率 ",
+                    &r,
+                    " 落后序时进度 ",
+                    &tr,
+                    " 达 ",
+                    &lag,
+                    " 个百分点（",
+                    &rule.name,
+                    "：滞后满 ",
+                    &yellow,
+                    " 个百分点为黄灯、超过 ",
+                    &red,
+                    " 个百分点为红灯）",
+                ] {
+                    zh.push_str(p);
+                }
+                for p in [
+                    "; the completion rate ",
+                    &r,
+                    " lags the time-proportional ",
+                    &tr,
+                    " by ",
+                    &lag,
+                    " points (yellow from ",
+                    &yellow,
+                    ", red above ",
+                    &red,
+                    ")",
+                ] {
+                    en.push_str(p);
+                }
             } else {
-                zh.push(format!(
-                    "{base_zh}，完成率 {} 达到序时进度 {}",
-                    pct(r),
-                    pct(tr)
-                ));
-                en.push(format!(
-                    "{base_en}; the completion rate {} meets the time-proportional {}",
-                    pct(r),
-                    pct(tr)
-                ));
+                for p in ["，完成率 ", &r, " 达到序时进度 ", &tr] {
+                    zh.push_str(p);
+                }
+                for p in [
+                    "; the completion rate ",
+                    &r,
+                    " meets the time-proportional ",
+                    &tr,
+                ] {
+                    en.push_str(p);
+                }
             }
             reasons.push((l, if l == Light::Green { "ok" } else { "lag" }));
         }
         _ => {
             // Annual plan of zero: nothing is due this year.
-            zh.push(format!("{base_zh}，本年无投资任务"));
-            en.push(format!("{base_en}; nothing is due this year"));
+            zh.push_str("，本年无投资任务");
+            en.push_str("; nothing is due this year");
             reasons.push((Light::Green, "ok"));
         }
     }
@@ -418,12 +452,12 @@ pub fn evaluate(rule: &LightRule, inputs: &Inputs) -> Outcome {
         if ps <= asof && late >= rule.not_started_red_months {
             light = light.worst(Light::Red);
             reasons.push((Light::Red, "not_started"));
-            zh.push(format!(
-                "计划 {ps} 开工，已过 {late} 个月仍未开工（满 {} 个月未开工为红灯）",
+            zh.push_str(&format!(
+                "；计划 {ps} 开工，已过 {late} 个月仍未开工（满 {} 个月未开工为红灯）",
                 rule.not_started_red_months
             ));
-            en.push(format!(
-                "planned to start on {ps}, still not started {late} months later (red after {})",
+            en.push_str(&format!(
+                "; planned to start on {ps}, still not started {late} months later (red after {})",
                 rule.not_started_red_months
             ));
         }
@@ -448,13 +482,13 @@ pub fn evaluate(rule: &LightRule, inputs: &Inputs) -> Outcome {
         if l != Light::Green {
             light = light.worst(l);
             reasons.push((l, "milestone"));
-            zh.push(format!(
-                "节点“{}”计划 {} 完成，已逾期 {days} 天",
+            zh.push_str(&format!(
+                "；节点“{}”计划 {} 完成，已逾期 {days} 天",
                 node.name,
                 node.planned.expect("filtered")
             ));
-            en.push(format!(
-                "milestone '{}' was due on {}, {days} days overdue",
+            en.push_str(&format!(
+                "; milestone '{}' was due on {}, {days} days overdue",
                 node.name,
                 node.planned.expect("filtered")
             ));
@@ -479,8 +513,8 @@ pub fn evaluate(rule: &LightRule, inputs: &Inputs) -> Outcome {
         target_rate_bp: trate,
         lag_bp: lag,
         reasons: codes,
-        why: format!("{}：{}。", light.zh(), zh.join("；")),
-        why_en: format!("{}: {}.", light.as_str(), en.join("; ")),
+        why: [light.zh(), "：", &zh, "。"].concat(),
+        why_en: [light.as_str(), ": ", &en, "."].concat(),
     }
 }
 
@@ -588,6 +622,55 @@ mod tests {
 
     const WAN: i64 = 10_000;
 
+    /// The whole explanation, word for word, in each shape it takes: on target, lagging
+    /// with a not-started and an overdue node, nothing due, no plan.
+    #[test]
+    fn explanations_word_for_word() {
+        let r = LightRule::yinchuan();
+        let o = evaluate(&r, &inputs(1200 * WAN, 1000 * WAN + 1, 10));
+        assert_eq!(
+            (o.why.as_str(), o.why_en.as_str()),
+            (
+                "绿灯：截至 10 月累计完成 1000.0001 万元，序时目标 1000.00 万元，年度计划 1200.00 万元，完成率 83.3% 达到序时进度 83.3%。",
+                "green: by the end of month 10 1000.0001 (10k yuan) done against a time-proportional target of 1000.00 and an annual plan of 1200.00; the completion rate 83.3% meets the time-proportional 83.3%."
+            )
+        );
+        let mut i = inputs(1200 * WAN, 1_234_567, 10);
+        i.started = false;
+        i.planned_start = NaiveDate::from_ymd_opt(2026, 3, 1);
+        i.milestones = vec![MilestoneState {
+            name: "主体封顶".into(),
+            planned: NaiveDate::from_ymd_opt(2026, 9, 30),
+            actual: None,
+        }];
+        let o = evaluate(&r, &i);
+        assert_eq!(
+            (o.why.as_str(), o.why_en.as_str()),
+            (
+                "红灯：截至 10 月累计完成 123.4567 万元，序时目标 960.00 万元，年度计划 1200.00 万元，完成率 10.3% 落后序时进度 80.0% 达 69.7 个百分点（银川规则：滞后满 10.0 个百分点为黄灯、超过 30.0 个百分点为红灯）；计划 2026-03-01 开工，已过 7 个月仍未开工（满 3 个月未开工为红灯）；节点“主体封顶”计划 2026-09-30 完成，已逾期 31 天。",
+                "red: by the end of month 10 123.4567 (10k yuan) done against a time-proportional target of 960.00 and an annual plan of 1200.00; the completion rate 10.3% lags the time-proportional 80.0% by 69.7 points (yellow from 10.0, red above 30.0); planned to start on 2026-03-01, still not started 7 months later (red after 3); milestone '主体封顶' was due on 2026-09-30, 31 days overdue."
+            )
+        );
+        let o = evaluate(&r, &inputs(0, -5 * WAN, 10));
+        assert_eq!(
+            (o.why.as_str(), o.why_en.as_str()),
+            (
+                "绿灯：截至 10 月累计完成 -5.00 万元，序时目标 0.00 万元，年度计划 0.00 万元，本年无投资任务。",
+                "green: by the end of month 10 -5.00 (10k yuan) done against a time-proportional target of 0.00 and an annual plan of 0.00; nothing is due this year."
+            )
+        );
+        let mut i = inputs(0, 0, 10);
+        i.annual = None;
+        let o = evaluate(&r, &i);
+        assert_eq!(
+            (o.why.as_str(), o.why_en.as_str()),
+            (
+                "2026 年无年度计划投资，不评灯。",
+                "No annual plan for 2026: no light."
+            )
+        );
+    }
+
     #[test]
     fn target_without_breakdown_is_time_proportional() {
         let none = [None; 12];
@@ -622,6 +705,10 @@ mod tests {
         assert_eq!(pct(8535), "85.4%");
         assert_eq!(pct(-1500), "-15.0%");
         assert_eq!(points(1530), "15.3");
+        assert_eq!(points(5), "0.1");
+        assert_eq!(points(4), "0.0");
+        assert_eq!(pct(123_456), "1234.6%");
+        assert_eq!(pct(-4), "-0.0%");
     }
 
     #[test]

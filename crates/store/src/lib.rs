@@ -23,6 +23,7 @@ pub mod migrate;
 pub mod notify;
 pub mod problem;
 pub mod project;
+mod raw;
 pub mod report;
 pub mod role;
 pub mod sql;

@@ -58,6 +58,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0009_report_sums.sql"),
         include_str!("../../../migrations/postgres/0009_report_sums.sql"),
     ),
+    (
+        10,
+        "light digest",
+        include_str!("../../../migrations/sqlite/0010_light_digest.sql"),
+        include_str!("../../../migrations/postgres/0010_light_digest.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.

@@ -222,10 +222,15 @@ pub async fn reserve_ids(
     })
 }
 
-/// Inserts many rows with multi-row `INSERT … VALUES (…), (…)` statements, in chunks
-/// that stay under both engines' limits on bound parameters. `head` is the statement up
-/// to `VALUES` (fixed text, never user input); every row has the same number of values.
+/// Inserts many rows. `head` is the statement up to `VALUES` (fixed text, never user
+/// input); every row has the same number of values. On SQLite one prepared statement
+/// runs once per row on the writer's own handle ([`crate::raw`]); on PostgreSQL
+/// multi-row `INSERT … VALUES (…), (…)` statements go in chunks that stay under its limit
+/// on bound parameters.
 pub async fn insert_rows(tx: &mut crate::Tx, head: &str, rows: Vec<Vec<Val>>) -> crate::Result<()> {
+    if let crate::Tx::Sqlite(t) = tx {
+        return crate::raw::insert_rows(t, head, &rows).await;
+    }
     let Some(width) = rows.first().map(Vec::len) else {
         return Ok(());
     };
@@ -236,9 +241,6 @@ pub async fn insert_rows(tx: &mut crate::Tx, head: &str, rows: Vec<Vec<Val>>) ->
         let mut text = String::with_capacity(head.len() + chunk.len() * width * 5);
         text.push_str(head);
         text.push_str(" VALUES ");
-        // SQLite looks `$N` parameters up by name, one linear search per bind: with
-        // thousands per statement that is quadratic. Plain `?` binds by position.
-        let positional = matches!(tx, crate::Tx::Sqlite(_));
         let mut n = 0;
         for (i, _) in chunk.iter().enumerate() {
             if i > 0 {
@@ -250,12 +252,8 @@ pub async fn insert_rows(tx: &mut crate::Tx, head: &str, rows: Vec<Vec<Val>>) ->
                     text.push(',');
                 }
                 n += 1;
-                if positional {
-                    text.push('?');
-                } else {
-                    text.push('$');
-                    text.push_str(&n.to_string());
-                }
+                text.push('$');
+                text.push_str(&n.to_string());
             }
             text.push(')');
         }

@@ -12,7 +12,7 @@ use gongjian_domain::project::ProjectInput;
 use gongjian_domain::report::Action;
 use gongjian_store::project::{self, MilestoneInput};
 use gongjian_store::report::{self, LightFilter, NewPhoto, ReportFilter, ReportInput};
-use gongjian_store::{Actor, Db, StoreError, both_engines, on_db};
+use gongjian_store::{Actor, Db, StoreError, both_engines, exec_db, on_db};
 
 fn project_input(
     name: &str,
@@ -1033,3 +1033,92 @@ both_engines!(
         assert!(!why.contains("仍未开工"), "{why}");
     }
 );
+
+both_engines!(a_recompute_writes_only_the_lights_that_changed, |t| {
+    city(&t.db).await;
+    let a = Actor::cli();
+    let first = new_project(&t.db, &project_input("一号项目", "东城区", None, "1200")).await;
+    let second = new_project(&t.db, &project_input("二号项目", "东城区", None, "1200")).await;
+    let third = new_project(&t.db, &project_input("三号项目", "西城区", None, "1200")).await;
+    open(&t.db, 10, "2099-11-06").await;
+    save(
+        &t.db,
+        &a,
+        first,
+        10,
+        &form("1000", "施工中"),
+        vec![],
+        Action::Submit,
+    )
+    .await
+    .unwrap();
+    let s = report::recompute(&t.db, &a, 2026, 10).await.unwrap();
+    assert_eq!((s.projects, s.changed), (3, 3));
+    let light = |id: i64| {
+        let db = t.db.clone();
+        async move {
+            report::light_of(&db, &Actor::cli(), 2026, 10, id)
+                .await
+                .unwrap()
+        }
+    };
+    let (before, _) = light(second).await.unwrap();
+    assert!(!before.kept_by_last_recompute());
+    assert_eq!(before.lights_at, Some(before.computed_at));
+
+    // Nothing changed: every light is evaluated again, none is written.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let s = report::recompute(&t.db, &a, 2026, 10).await.unwrap();
+    assert_eq!((s.projects, s.changed, s.counts), (3, 0, [1, 0, 2, 0]));
+    let (kept, _) = light(second).await.unwrap();
+    assert_eq!(kept.computed_at, before.computed_at);
+    assert_eq!(
+        (kept.light.as_str(), kept.why.as_str()),
+        (before.light.as_str(), before.why.as_str())
+    );
+    assert!(kept.lights_at.unwrap() > kept.computed_at);
+    assert!(kept.kept_by_last_recompute());
+
+    // A new report changes one light: only it is rewritten, with its new figures.
+    save(
+        &t.db,
+        &a,
+        second,
+        10,
+        &form("1000", "施工中"),
+        vec![],
+        Action::Submit,
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let s = report::recompute(&t.db, &a, 2026, 10).await.unwrap();
+    assert_eq!((s.projects, s.changed, s.counts), (3, 1, [2, 0, 1, 0]));
+    let (now, inputs) = light(second).await.unwrap();
+    assert_eq!((now.light.as_str(), now.cumulative), ("green", 10_000_000));
+    assert!(inputs.contains("\"cumulative\":10000000"), "{inputs}");
+    assert!(now.computed_at > before.computed_at);
+    assert!(!now.kept_by_last_recompute());
+    let (other, _) = light(first).await.unwrap();
+    assert!(other.kept_by_last_recompute());
+
+    // A project no longer lit (completed, nothing counted this year) loses its light.
+    exec_db!(&t.db, c => sqlx::query("UPDATE project SET stage = 'completed' WHERE id = $1").bind(third).execute(c).await).unwrap();
+    let s = report::recompute(&t.db, &a, 2026, 10).await.unwrap();
+    assert_eq!((s.projects, s.changed, s.counts), (2, 0, [2, 0, 0, 0]));
+    assert!(light(third).await.is_none());
+    let ls = report::lights(&t.db, &a, 2026, 10, &LightFilter::default())
+        .await
+        .unwrap();
+    let mut ids: Vec<i64> = ls.iter().map(|l| l.project_id).collect();
+    ids.sort();
+    assert_eq!(ids, [first, second]);
+    // The period records the last recomputation.
+    let p = report::periods(&t.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.month == 10)
+        .unwrap();
+    assert!(p.lights_at.unwrap() >= now.computed_at);
+});

@@ -20,6 +20,31 @@ pub struct LightSummary {
     pub projects: usize,
     /// Green, yellow, red, none.
     pub counts: [usize; 4],
+    /// Lights written because their result is new or changed (the others are kept as
+    /// stored, with the time they took that result).
+    pub changed: usize,
+}
+
+/// FNV-1a over the parts of a light's result, each followed by a separator: stable
+/// across builds, so a stored digest compares with a fresh one.
+fn digest(parts: &[&[u8]]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.iter().chain(&[0xff]) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h as i64
+}
+
+fn opt_bytes(v: Option<i64>) -> [u8; 9] {
+    let mut b = [0u8; 9];
+    if let Some(v) = v {
+        b[0] = 1;
+        b[1..].copy_from_slice(&v.to_le_bytes());
+    }
+    b
 }
 
 /// Recomputes every light of an open period (in its own transaction).
@@ -41,25 +66,29 @@ struct Basis {
     done: Option<i64>,
 }
 
-/// Lit: the projects that report (in preparation or under construction), and any other
-/// project with a counted report this year (e.g. completed since); with this year's
-/// plan and the sum of counted reports up to the month (the start nodes come from
-/// [`START_NODES`]).
-/// `{row}` is the engine's JSON array constructor: the rows come back as one JSON
-/// array, because tens of thousands of rows one by one cost more than the query.
-const BASIS: &str = "SELECT p.id, p.started, p.start_date, \
-    pl.annual, pl.m1, pl.m2, pl.m3, pl.m4, pl.m5, pl.m6, pl.m7, pl.m8, pl.m9, pl.m10, pl.m11, pl.m12, s.done \
-    FROM project p LEFT JOIN project_plan pl ON pl.project_id = p.id AND pl.year = $1 \
-    LEFT JOIN (SELECT project_id, CAST(SUM(month_amount) AS BIGINT) AS done FROM report WHERE year = $1 AND month <= $2 \
-      AND status IN ('submitted', 'approved', 'locked') GROUP BY project_id) s ON s.project_id = p.id \
-    WHERE p.active = TRUE AND (p.stage IN ('preparation', 'construction') OR s.project_id IS NOT NULL)";
+/// Active projects. Each piece of the basis is one sequential pass over its table,
+/// joined in memory: SQLite would otherwise reach the project rows through an index on
+/// `active` and the plans through their key, one random lookup each (≈ 3× slower at
+/// province scale). `<>` keeps the planner off the index.
+const PROJECTS: &str = "SELECT id, started, start_date, stage FROM project WHERE active <> FALSE";
 
-/// The planned start nodes (a milestone whose name says 开工): the first one of a project
-/// in node order (`seq`, then `id`) is its planned start.
-const START_NODES: &str = "SELECT project_id, seq, id, planned_date FROM milestone WHERE planned_date IS NOT NULL AND name LIKE '%开工%'";
+/// This year's plans.
+const PLANS: &str = "SELECT project_id, annual, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12 \
+    FROM project_plan WHERE year = $1";
+
+/// The sum of counted reports up to the month (from the covering `report_sum_idx`).
+const SUMS: &str = "SELECT project_id, CAST(SUM(month_amount) AS BIGINT) AS done FROM report \
+    WHERE year = $1 AND month <= $2 AND status IN ('submitted', 'approved', 'locked') GROUP BY project_id";
+
+/// The milestones that matter, in one pass: planned start nodes (a name that says 开工;
+/// the first of a project in node order, `seq` then `id`, is its planned start) and
+/// the nodes not done and due by the end of the month (`$1`).
+const NODES: &str = "SELECT project_id, seq, id, name, planned_date, actual_date FROM milestone \
+    WHERE planned_date IS NOT NULL AND (name LIKE '%开工%' OR (actual_date IS NULL AND planned_date <= $1))";
 
 /// Runs `select` (whose columns are listed in `cols`) and returns its rows as JSON
-/// arrays, aggregated by the database into one value.
+/// arrays: on SQLite read straight off the writer's handle, on PostgreSQL aggregated by
+/// the database into one value.
 async fn json_rows(
     tx: &mut Tx,
     select: &str,
@@ -68,7 +97,7 @@ async fn json_rows(
 ) -> Result<Vec<Vec<serde_json::Value>>> {
     let list = cols.join(", ");
     let sql = match tx {
-        Tx::Sqlite(_) => format!("SELECT json_group_array(json_array({list})) FROM ({select}) q"),
+        Tx::Sqlite(t) => return crate::raw::json_rows(t, select, binds).await,
         Tx::Postgres(_) => {
             format!(
                 "SELECT COALESCE(json_agg(json_build_array({list})), '[]')::text FROM ({select}) q"
@@ -84,9 +113,38 @@ fn j_i64(v: &serde_json::Value) -> Option<i64> {
     v.as_i64()
 }
 
+/// A stored date (`YYYY-MM-DD`, perhaps followed by a time), read without the general
+/// date parser: a recomputation reads tens of thousands of them.
 fn j_date(v: &serde_json::Value) -> Option<NaiveDate> {
-    v.as_str()
-        .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
+    let b = v.as_str()?.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || b.get(10).is_some_and(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+#[cfg(test)]
+#[test]
+fn stored_dates_read_back() {
+    let d = |s: &str| j_date(&serde_json::Value::from(s));
+    assert_eq!(d("2026-03-09"), NaiveDate::from_ymd_opt(2026, 3, 9));
+    assert_eq!(
+        d("2026-12-31T00:00:00+00:00"),
+        NaiveDate::from_ymd_opt(2026, 12, 31)
+    );
+    assert_eq!(d("2026-02-30"), None);
+    assert_eq!(d("2026-3-09"), None);
+    assert_eq!(d("2026-03-091"), None);
+    assert_eq!(d("２０２６-03-09"), None);
+    assert_eq!(j_date(&serde_json::Value::Null), None);
 }
 
 fn j_bool(v: &serde_json::Value) -> bool {
@@ -119,99 +177,121 @@ pub async fn recompute_tx(
     let y = i64::from(year);
     let asof = pg::month_end(year, month);
     let clock = std::time::Instant::now();
-    let cols = [
-        "id",
-        "started",
-        "start_date",
-        "annual",
-        "m1",
-        "m2",
-        "m3",
-        "m4",
-        "m5",
-        "m6",
-        "m7",
-        "m8",
-        "m9",
-        "m10",
-        "m11",
-        "m12",
-        "done",
-    ];
-    // Each project's first start node (开工) with a planned date, in one pass over the
-    // milestones rather than one lookup per project.
+    let y_m = [Val::I(y), Val::I(i64::from(month))];
+    // Lit: the projects that report (in preparation or under construction), and any
+    // other project with a counted report this year (e.g. completed since).
+    let mut plans: HashMap<i64, (Option<i64>, [Option<i64>; 12])> = HashMap::new();
+    for r in json_rows(
+        tx,
+        PLANS,
+        &[
+            "project_id",
+            "annual",
+            "m1",
+            "m2",
+            "m3",
+            "m4",
+            "m5",
+            "m6",
+            "m7",
+            "m8",
+            "m9",
+            "m10",
+            "m11",
+            "m12",
+        ],
+        &y_m[..1],
+    )
+    .await?
+    {
+        let Some(pid) = r.first().and_then(j_i64) else {
+            continue;
+        };
+        let mut months = [None; 12];
+        for (k, m) in months.iter_mut().enumerate() {
+            *m = r.get(2 + k).and_then(j_i64);
+        }
+        plans.insert(pid, (r.get(1).and_then(j_i64), months));
+    }
+    let mut sums: HashMap<i64, Option<i64>> = HashMap::new();
+    for r in json_rows(tx, SUMS, &["project_id", "done"], &y_m).await? {
+        if let Some(pid) = r.first().and_then(j_i64) {
+            sums.insert(pid, r.get(1).and_then(j_i64));
+        }
+    }
+    // Each project's first start node with a planned date, and the nodes that can
+    // matter to its light: not done and due by the end of the month.
     let mut start_nodes: HashMap<i64, ((i64, i64), NaiveDate)> = HashMap::new();
-    let node_cols = ["project_id", "seq", "id", "planned_date"];
-    for r in json_rows(tx, START_NODES, &node_cols, &[]).await? {
-        let (Some(pid), Some(d)) = (r.first().and_then(j_i64), r.get(3).and_then(j_date)) else {
+    let mut due: Vec<(i64, i64, i64, String, NaiveDate)> = Vec::new();
+    let node_cols = [
+        "project_id",
+        "seq",
+        "id",
+        "name",
+        "planned_date",
+        "actual_date",
+    ];
+    for r in json_rows(tx, NODES, &node_cols, &[Val::D(Some(asof))]).await? {
+        let (Some(pid), Some(planned), Some(name)) = (
+            r.first().and_then(j_i64),
+            r.get(4).and_then(j_date),
+            r.get(3).and_then(|v| v.as_str()),
+        ) else {
             continue;
         };
         let order = (
             r.get(1).and_then(j_i64).unwrap_or(0),
             r.get(2).and_then(j_i64).unwrap_or(0),
         );
-        let e = start_nodes.entry(pid).or_insert((order, d));
-        if order < e.0 {
-            *e = (order, d);
+        if name.contains("开工") {
+            let e = start_nodes.entry(pid).or_insert((order, planned));
+            if order < e.0 {
+                *e = (order, planned);
+            }
+        }
+        if r.get(5).is_none_or(serde_json::Value::is_null) && planned <= asof {
+            due.push((pid, order.0, order.1, name.to_string(), planned));
         }
     }
-    let mut basis: Vec<Basis> = json_rows(tx, BASIS, &cols, &[Val::I(y), Val::I(i64::from(month))])
-        .await?
-        .into_iter()
-        .filter_map(|r| {
-            let mut months = [None; 12];
-            for (k, m) in months.iter_mut().enumerate() {
-                *m = r.get(4 + k).and_then(j_i64);
-            }
-            let id = r.first().and_then(j_i64)?;
-            Some(Basis {
-                id,
-                started: r.get(1).is_some_and(j_bool),
-                start_date: r.get(2).and_then(j_date),
-                start_node: start_nodes.get(&id).map(|e| e.1),
-                annual: r.get(3).and_then(j_i64),
-                months,
-                done: r.get(16).and_then(j_i64),
-            })
-        })
-        .collect();
+    due.sort_by_key(|n| (n.0, n.1, n.2));
+    let mut by_project: HashMap<i64, Vec<MilestoneState>> = HashMap::new();
+    for (pid, _, _, name, planned) in due {
+        by_project.entry(pid).or_default().push(MilestoneState {
+            name,
+            planned: Some(planned),
+            actual: None,
+        });
+    }
+    let mut basis: Vec<Basis> = Vec::new();
+    for r in json_rows(tx, PROJECTS, &["id", "started", "start_date", "stage"], &[]).await? {
+        let Some(id) = r.first().and_then(j_i64) else {
+            continue;
+        };
+        let counted = sums.get(&id).copied();
+        let reporting = matches!(
+            r.get(3).and_then(|v| v.as_str()),
+            Some("preparation" | "construction")
+        );
+        if !reporting && counted.is_none() {
+            continue;
+        }
+        let done = counted.flatten();
+        let (annual, months) = plans.remove(&id).unwrap_or((None, [None; 12]));
+        basis.push(Basis {
+            id,
+            started: r.get(1).is_some_and(j_bool),
+            start_date: r.get(2).and_then(j_date),
+            start_node: start_nodes.get(&id).map(|e| e.1),
+            annual,
+            months,
+            done,
+        });
+    }
     basis.sort_by_key(|b| b.id);
     tracing::debug!(
         projects = basis.len(),
         ms = clock.elapsed().as_millis() as u64,
-        "lights: basis read"
-    );
-    // Only the nodes that can matter: not done and due by the end of the month.
-    let nodes = json_rows(
-        tx,
-        "SELECT project_id, name, planned_date, seq FROM milestone WHERE actual_date IS NULL AND planned_date <= $1",
-        &["project_id", "name", "planned_date", "seq"],
-        &[Val::D(Some(asof))],
-    )
-    .await?;
-    let mut nodes: Vec<(i64, i64, String, Option<NaiveDate>)> = nodes
-        .into_iter()
-        .filter_map(|r| {
-            Some((
-                r.first().and_then(j_i64)?,
-                r.get(3).and_then(j_i64).unwrap_or(0),
-                r.get(1)?.as_str()?.to_string(),
-                r.get(2).and_then(j_date),
-            ))
-        })
-        .collect();
-    nodes.sort_by_key(|n| (n.0, n.1));
-    let mut by_project: HashMap<i64, Vec<MilestoneState>> = HashMap::new();
-    for (pid, _, name, planned) in nodes {
-        by_project.entry(pid).or_default().push(MilestoneState {
-            name,
-            planned,
-            actual: None,
-        });
-    }
-    tracing::debug!(
-        ms = clock.elapsed().as_millis() as u64,
-        "lights: milestones read"
+        "lights: basis and milestones read"
     );
     let now = crate::now();
     let mut summary = LightSummary {
@@ -220,7 +300,7 @@ pub async fn recompute_tx(
         rule_version: version,
         ..Default::default()
     };
-    let mut rows: Vec<Vec<Val>> = Vec::with_capacity(basis.len());
+    let mut rows: Vec<(i64, i64, Vec<Val>)> = Vec::with_capacity(basis.len());
     for b in basis {
         let months = b.months;
         // Without a start node, a project that has not started is planned to start in
@@ -252,38 +332,104 @@ pub async fn recompute_tx(
             Light::Red => 2,
             Light::None => 3,
         }] += 1;
-        rows.push(vec![
-            Val::I(y),
-            Val::I(i64::from(month)),
-            Val::I(b.id),
-            Val::S(o.light.as_str().to_string()),
-            Val::I(version),
-            Val::OI(inputs.annual),
-            Val::I(inputs.cumulative),
-            Val::OI(o.target),
-            Val::OI(o.ratio_bp),
-            Val::OI(o.lag_bp),
-            Val::S(o.reasons.join(",")),
-            Val::S(o.why),
-            Val::S(o.why_en),
-            Val::S(serde_json::to_string(&inputs).expect("serialisable")),
-            Val::T(now),
+        let inputs_json = serde_json::to_string(&inputs).expect("serialisable");
+        let reasons = o.reasons.join(",");
+        let d = digest(&[
+            o.light.as_str().as_bytes(),
+            &version.to_le_bytes(),
+            &opt_bytes(inputs.annual),
+            &inputs.cumulative.to_le_bytes(),
+            &opt_bytes(o.target),
+            &opt_bytes(o.ratio_bp),
+            &opt_bytes(o.lag_bp),
+            reasons.as_bytes(),
+            o.why.as_bytes(),
+            o.why_en.as_bytes(),
+            inputs_json.as_bytes(),
         ]);
+        rows.push((
+            b.id,
+            d,
+            vec![
+                Val::I(y),
+                Val::I(i64::from(month)),
+                Val::I(b.id),
+                Val::S(o.light.as_str().to_string()),
+                Val::I(version),
+                Val::OI(inputs.annual),
+                Val::I(inputs.cumulative),
+                Val::OI(o.target),
+                Val::OI(o.ratio_bp),
+                Val::OI(o.lag_bp),
+                Val::S(reasons),
+                Val::S(o.why),
+                Val::S(o.why_en),
+                Val::S(inputs_json),
+                Val::T(now),
+                Val::I(d),
+            ],
+        ));
     }
     tracing::debug!(ms = clock.elapsed().as_millis() as u64, "lights: evaluated");
-    exec_tx!(tx, c => sqlx::query("DELETE FROM light WHERE year = $1 AND month = $2").bind(y).bind(i64::from(month)).execute(c).await)?;
+    // Only what changed is written: a light whose digest matches the stored one is kept
+    // as it is; changed ones are replaced, new ones inserted, and the lights of projects
+    // no longer lit removed.
+    let mut stored: HashMap<i64, Option<i64>> = HashMap::new();
+    for r in json_rows(
+        tx,
+        "SELECT project_id, digest FROM light WHERE year = $1 AND month = $2",
+        &["project_id", "digest"],
+        &y_m,
+    )
+    .await?
+    {
+        if let Some(pid) = r.first().and_then(j_i64) {
+            stored.insert(pid, r.get(1).and_then(j_i64));
+        }
+    }
+    let mut replace: Vec<i64> = Vec::new();
+    let mut write: Vec<Vec<Val>> = Vec::new();
+    for (pid, d, row) in rows {
+        match stored.remove(&pid) {
+            Some(Some(old)) if old == d => continue,
+            Some(_) => replace.push(pid),
+            None => {}
+        }
+        write.push(row);
+    }
+    replace.extend(stored.into_keys());
+    replace.sort_unstable();
+    summary.changed = write.len();
+    for ids in replace.chunks(500) {
+        let mut del =
+            Sql::new("DELETE FROM light WHERE year = $1 AND month = $2 AND project_id IN (");
+        del.vals = y_m.to_vec();
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                del.push(", ");
+            }
+            del.bind(*id);
+        }
+        del.push(")");
+        exec_tx!(tx, c => bind_vals!(sqlx::query(sqlx::AssertSqlSafe(del.text.clone())), del.vals.clone()).execute(c).await)?;
+    }
     tracing::debug!(
+        replaced = replace.len(),
         ms = clock.elapsed().as_millis() as u64,
-        "lights: old deleted"
+        "lights: changed and unlit removed"
     );
-    // Multi-row inserts with positional parameters: a few statements for all rows.
     crate::sql::insert_rows(
         tx,
-        "INSERT INTO light (year, month, project_id, light, rule_version, annual, cumulative, target, ratio_bp, lag_bp, reasons, why, why_en, inputs, computed_at)",
-        rows,
+        "INSERT INTO light (year, month, project_id, light, rule_version, annual, cumulative, target, ratio_bp, lag_bp, reasons, why, why_en, inputs, computed_at, digest)",
+        write,
     )
     .await?;
-    tracing::debug!(ms = clock.elapsed().as_millis() as u64, "lights: written");
+    exec_tx!(tx, c => sqlx::query("UPDATE report_period SET lights_at = $1 WHERE id = $2").bind(now).bind(p.id).execute(c).await)?;
+    tracing::debug!(
+        written = summary.changed,
+        ms = clock.elapsed().as_millis() as u64,
+        "lights: written"
+    );
     audit::record(
         tx,
         actor,
@@ -319,12 +465,23 @@ row_struct! {
         pub reasons: String,
         pub why: String,
         pub why_en: String,
+        /// When the light took its current result.
         pub computed_at: DateTime<Utc>,
+        /// When the period's lights were last recomputed.
+        pub lights_at: Option<DateTime<Utc>>,
+    }
+}
+
+impl LightRow {
+    /// Whether the period's last recomputation found this light's result unchanged.
+    pub fn kept_by_last_recompute(&self) -> bool {
+        self.lights_at.is_some_and(|t| t > self.computed_at)
     }
 }
 
 const LIGHT: &str = "SELECT l.project_id, p.code, p.name, p.division_id, d.code AS division_code, d.name AS division_name, p.level, p.category, \
-    l.light, l.rule_version, l.annual, l.cumulative, l.target, l.ratio_bp, l.lag_bp, l.reasons, l.why, l.why_en, l.computed_at \
+    l.light, l.rule_version, l.annual, l.cumulative, l.target, l.ratio_bp, l.lag_bp, l.reasons, l.why, l.why_en, l.computed_at, \
+    (SELECT rp.lights_at FROM report_period rp WHERE rp.year = l.year AND rp.month = l.month) AS lights_at \
     FROM light l JOIN project p ON p.id = l.project_id JOIN division d ON d.id = p.division_id";
 
 /// Filters of the lights list.

@@ -199,6 +199,8 @@ row_struct! {
         pub opened_at: DateTime<Utc>,
         pub closed_at: Option<DateTime<Utc>>,
         pub reminded_at: Option<DateTime<Utc>>,
+        /// When the period's lights were last recomputed.
+        pub lights_at: Option<DateTime<Utc>>,
     }
 }
 
@@ -256,7 +258,7 @@ pub fn default_deadline(cal: &Calendar, year: i32, month: u32) -> NaiveDate {
         .unwrap_or_else(|| gongjian_domain::progress::month_end(y, m))
 }
 
-const PERIOD: &str = "SELECT id, year, month, deadline, status, opened_by, opened_at, closed_at, reminded_at FROM report_period";
+const PERIOD: &str = "SELECT id, year, month, deadline, status, opened_by, opened_at, closed_at, reminded_at, lights_at FROM report_period";
 
 /// Opens a month for reporting. The deadline defaults to the 5th working day of the
 /// next month on the stored calendar.

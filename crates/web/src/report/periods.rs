@@ -185,7 +185,7 @@ pub(super) async fn period_action(
             .map(|n| format!("remind:{n}")),
         "lights" => rs::recompute(&st.db, &me.actor, y, m)
             .await
-            .map(|s| format!("lights:{}", s.projects)),
+            .map(|s| format!("lights:{}-{}", s.projects, s.changed)),
         "close" => in_tx!(st.db, |tx| rs::close_period(&mut tx, &me.actor, y, m)
             .await?)
         .map(|_| "close".to_string()),
