@@ -288,7 +288,10 @@ fn where_of(actor: &Actor, f: &ProjectFilter, p: Permission) -> Sql {
             .push(")");
     }
     if !f.include_inactive.unwrap_or(false) {
-        w.push(" AND p.active = ").bind(true);
+        // `<>`, not `=`: nearly every project is active, and an equality on `active`
+        // makes SQLite walk an index that leads with it (the arenas' count index) and
+        // then sort, instead of reading the table order index: 10–30× slower pages.
+        w.push(" AND p.active <> FALSE");
     }
     w
 }

@@ -25,17 +25,47 @@ pub struct LightSummary {
     pub changed: usize,
 }
 
-/// FNV-1a over the parts of a light's result, each followed by a separator: stable
-/// across builds, so a stored digest compares with a fresh one.
+/// A 64-bit digest of the parts of a light's result, eight bytes at a time, each part
+/// closed by its length: stable across builds, so a stored digest compares with a fresh
+/// one. Every step is a bijection of the state for a given word, so results that differ
+/// in a single word never share a digest.
 fn digest(parts: &[&[u8]]) -> i64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |w: u64| {
+        h = (h ^ w).wrapping_mul(K);
+        h ^= h >> 32;
+    };
     for p in parts {
-        for b in p.iter().chain(&[0xff]) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+        let mut words = p.chunks_exact(8);
+        for w in &mut words {
+            mix(u64::from_le_bytes(w.try_into().expect("eight bytes")));
         }
+        let rest = words.remainder();
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        mix(u64::from_le_bytes(last));
+        mix(p.len() as u64);
     }
     h as i64
+}
+
+#[cfg(test)]
+#[test]
+fn digests_tell_results_apart() {
+    let why = "红灯：截至 10 月累计完成 123.4567 万元，序时目标 960.00 万元。".as_bytes();
+    let base = digest(&[b"red", why]);
+    assert_eq!(base, digest(&[b"red", why]), "stable");
+    // Any one byte changed, anywhere, changes the digest.
+    for i in 0..why.len() {
+        let mut w = why.to_vec();
+        w[i] ^= 1;
+        assert_ne!(base, digest(&[b"red", &w]), "byte {i}");
+    }
+    // Where one part ends and the next begins matters; so do trailing zero bytes.
+    assert_ne!(digest(&[b"ab", b"c"]), digest(&[b"a", b"bc"]));
+    assert_ne!(digest(&[b"a"]), digest(&[b"a\0"]));
+    assert_ne!(digest(&[b"", b"x"]), digest(&[b"x", b""]));
 }
 
 fn opt_bytes(v: Option<i64>) -> [u8; 9] {
