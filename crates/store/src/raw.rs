@@ -29,14 +29,19 @@ pub(crate) async fn with_conn<R>(
         let c = unsafe { rusqlite::Connection::from_handle(raw.as_ptr()) }?;
         f(&c)
     };
-    // A bulk statement takes tens to hundreds of milliseconds: on the multi-threaded
-    // runtime, let other tasks move to another worker meanwhile.
-    let r = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
-        _ => run(),
-    };
+    let r = cpu(run);
     drop(handle);
     r.map_err(db_error)
+}
+
+/// Runs `f`, which keeps this thread busy for tens to hundreds of milliseconds (a bulk
+/// statement, a whole period's evaluation): on the multi-threaded runtime, other tasks
+/// move to another worker meanwhile.
+pub(crate) fn cpu<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
 }
 
 /// A rusqlite failure as a store error. A failure SQLite reported becomes a database
@@ -139,8 +144,17 @@ pub(crate) async fn insert_rows(tx: &mut SqliteTx, head: &str, rows: &[Vec<Val>]
         return Ok(());
     };
     let sql = format!("{head} VALUES ({})", vec!["?"; width].join(","));
+    each(tx, &sql, rows).await
+}
+
+/// Runs the statement `sql` (positional `?` parameters; fixed text, never user input)
+/// once for each row of values, prepared once.
+pub(crate) async fn each(tx: &mut SqliteTx, sql: &str, rows: &[Vec<Val>]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     with_conn(tx, |c| {
-        let mut st = c.prepare(&sql)?;
+        let mut st = c.prepare(sql)?;
         for r in rows {
             st.execute(rusqlite::params_from_iter(r.iter()))?;
         }

@@ -94,6 +94,80 @@ struct Basis {
     annual: Option<i64>,
     months: [Option<i64>; 12],
     done: Option<i64>,
+    /// The nodes not done and due by the end of the month, in node order.
+    milestones: Vec<MilestoneState>,
+}
+
+/// What every light of one recomputation shares.
+struct EvalCtx<'a> {
+    rule: &'a pg::LightRule,
+    year: i32,
+    month: u32,
+    asof: NaiveDate,
+    version: i64,
+    now: DateTime<Utc>,
+}
+
+/// One project's light: (project, digest, light, the row to store).
+fn eval_one(c: &EvalCtx, b: &Basis) -> (i64, i64, Light, Vec<Val>) {
+    let (year, month, version) = (c.year, c.month, c.version);
+    let months = b.months;
+    // Without a start node, a project that has not started is planned to start in the
+    // first month its plan puts money in.
+    let ps = b.start_node.or_else(|| {
+        if b.started {
+            return None;
+        }
+        months
+            .iter()
+            .position(|m| m.is_some_and(|v| v > 0))
+            .and_then(|i| NaiveDate::from_ymd_opt(year, i as u32 + 1, 1))
+    });
+    let inputs = Inputs {
+        year,
+        month,
+        annual: b.annual,
+        months,
+        cumulative: b.done.unwrap_or(0),
+        started: b.started && b.start_date.is_none_or(|d| d <= c.asof),
+        planned_start: ps,
+        milestones: b.milestones.clone(),
+    };
+    let o = pg::evaluate(c.rule, &inputs);
+    let inputs_json = serde_json::to_string(&inputs).expect("serialisable");
+    let reasons = o.reasons.join(",");
+    let d = digest(&[
+        o.light.as_str().as_bytes(),
+        &version.to_le_bytes(),
+        &opt_bytes(inputs.annual),
+        &inputs.cumulative.to_le_bytes(),
+        &opt_bytes(o.target),
+        &opt_bytes(o.ratio_bp),
+        &opt_bytes(o.lag_bp),
+        reasons.as_bytes(),
+        o.why.as_bytes(),
+        o.why_en.as_bytes(),
+        inputs_json.as_bytes(),
+    ]);
+    let row = vec![
+        Val::I(i64::from(year)),
+        Val::I(i64::from(month)),
+        Val::I(b.id),
+        Val::S(o.light.as_str().to_string()),
+        Val::I(version),
+        Val::OI(inputs.annual),
+        Val::I(inputs.cumulative),
+        Val::OI(o.target),
+        Val::OI(o.ratio_bp),
+        Val::OI(o.lag_bp),
+        Val::S(reasons),
+        Val::S(o.why),
+        Val::S(o.why_en),
+        Val::S(inputs_json),
+        Val::T(c.now),
+        Val::I(d),
+    ];
+    (b.id, d, o.light, row)
 }
 
 /// Active projects. Each piece of the basis is one sequential pass over its table,
@@ -315,6 +389,7 @@ pub async fn recompute_tx(
             annual,
             months,
             done,
+            milestones: Vec::new(),
         });
     }
     basis.sort_by_key(|b| b.id);
@@ -330,76 +405,46 @@ pub async fn recompute_tx(
         rule_version: version,
         ..Default::default()
     };
-    let mut rows: Vec<(i64, i64, Vec<Val>)> = Vec::with_capacity(basis.len());
-    for b in basis {
-        let months = b.months;
-        // Without a start node, a project that has not started is planned to start in
-        // the first month its plan puts money in.
-        let ps = b.start_node.or_else(|| {
-            if b.started {
-                return None;
-            }
-            months
-                .iter()
-                .position(|m| m.is_some_and(|v| v > 0))
-                .and_then(|i| NaiveDate::from_ymd_opt(year, i as u32 + 1, 1))
-        });
-        let inputs = Inputs {
-            year,
-            month,
-            annual: b.annual,
-            months,
-            cumulative: b.done.unwrap_or(0),
-            started: b.started && b.start_date.is_none_or(|d| d <= asof),
-            planned_start: ps,
-            milestones: by_project.remove(&b.id).unwrap_or_default(),
-        };
-        let o = pg::evaluate(&rule, &inputs);
-        summary.projects += 1;
-        summary.counts[match o.light {
-            Light::Green => 0,
-            Light::Yellow => 1,
-            Light::Red => 2,
-            Light::None => 3,
-        }] += 1;
-        let inputs_json = serde_json::to_string(&inputs).expect("serialisable");
-        let reasons = o.reasons.join(",");
-        let d = digest(&[
-            o.light.as_str().as_bytes(),
-            &version.to_le_bytes(),
-            &opt_bytes(inputs.annual),
-            &inputs.cumulative.to_le_bytes(),
-            &opt_bytes(o.target),
-            &opt_bytes(o.ratio_bp),
-            &opt_bytes(o.lag_bp),
-            reasons.as_bytes(),
-            o.why.as_bytes(),
-            o.why_en.as_bytes(),
-            inputs_json.as_bytes(),
-        ]);
-        rows.push((
-            b.id,
-            d,
-            vec![
-                Val::I(y),
-                Val::I(i64::from(month)),
-                Val::I(b.id),
-                Val::S(o.light.as_str().to_string()),
-                Val::I(version),
-                Val::OI(inputs.annual),
-                Val::I(inputs.cumulative),
-                Val::OI(o.target),
-                Val::OI(o.ratio_bp),
-                Val::OI(o.lag_bp),
-                Val::S(reasons),
-                Val::S(o.why),
-                Val::S(o.why_en),
-                Val::S(inputs_json),
-                Val::T(now),
-                Val::I(d),
-            ],
-        ));
+    for b in &mut basis {
+        b.milestones = by_project.remove(&b.id).unwrap_or_default();
     }
+    // Each light depends on its own basis only: evaluate, explain and digest them on
+    // every core, in project order.
+    let ctx = EvalCtx {
+        rule: &rule,
+        year,
+        month,
+        asof,
+        version,
+        now,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let chunk = basis.len().div_ceil(threads).max(1);
+    let rows: Vec<(i64, i64, Light, Vec<Val>)> = crate::raw::cpu(|| {
+        std::thread::scope(|sc| {
+            let parts: Vec<_> = basis
+                .chunks(chunk)
+                .map(|part| sc.spawn(|| part.iter().map(|b| eval_one(&ctx, b)).collect::<Vec<_>>()))
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|h| h.join().expect("evaluation does not panic"))
+                .collect()
+        })
+    });
+    let rows: Vec<(i64, i64, Vec<Val>)> = rows
+        .into_iter()
+        .map(|(id, d, light, row)| {
+            summary.projects += 1;
+            summary.counts[match light {
+                Light::Green => 0,
+                Light::Yellow => 1,
+                Light::Red => 2,
+                Light::None => 3,
+            }] += 1;
+            (id, d, row)
+        })
+        .collect();
     tracing::debug!(ms = clock.elapsed().as_millis() as u64, "lights: evaluated");
     // Only what changed is written: a light whose digest matches the stored one is kept
     // as it is; changed ones are replaced, new ones inserted, and the lights of projects
@@ -430,6 +475,22 @@ pub async fn recompute_tx(
     replace.extend(stored.into_keys());
     replace.sort_unstable();
     summary.changed = write.len();
+    let replaced = replace.len();
+    if let Tx::Sqlite(t) = tx {
+        // One prepared delete per light on SQLite's own handle: a rule change replaces
+        // every light of the period.
+        let rows: Vec<Vec<Val>> = replace
+            .iter()
+            .map(|id| vec![y_m[0].clone(), y_m[1].clone(), Val::I(*id)])
+            .collect();
+        crate::raw::each(
+            t,
+            "DELETE FROM light WHERE year = ? AND month = ? AND project_id = ?",
+            &rows,
+        )
+        .await?;
+        replace.clear();
+    }
     for ids in replace.chunks(500) {
         let mut del =
             Sql::new("DELETE FROM light WHERE year = $1 AND month = $2 AND project_id IN (");
@@ -444,7 +505,7 @@ pub async fn recompute_tx(
         exec_tx!(tx, c => bind_vals!(sqlx::query(sqlx::AssertSqlSafe(del.text.clone())), del.vals.clone()).execute(c).await)?;
     }
     tracing::debug!(
-        replaced = replace.len(),
+        replaced,
         ms = clock.elapsed().as_millis() as u64,
         "lights: changed and unlit removed"
     );
