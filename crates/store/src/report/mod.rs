@@ -9,11 +9,13 @@
 mod import;
 mod lights;
 mod read;
+mod recompute;
 mod write;
 
 pub use import::*;
 pub use lights::*;
 pub use read::*;
+pub use recompute::*;
 pub use write::*;
 
 use crate::{Actor, Db, Result, StoreError, Tx, audit, exec_tx, on_db, on_tx, row_struct};
@@ -347,7 +349,7 @@ pub async fn close_period(tx: &mut Tx, actor: &Actor, year: i32, month: u32) -> 
             format!("The period {} is already closed.", p.key()),
         )));
     }
-    lights::recompute_tx(tx, actor, year, month).await?;
+    recompute::recompute_tx(tx, actor, year, month).await?;
     exec_tx!(tx, c => sqlx::query("UPDATE report_period SET status = 'closed', closed_at = $1 WHERE id = $2").bind(crate::now()).bind(p.id).execute(c).await)?;
     audit::record(tx, actor, "close", "report_period", p.key(), None, None).await?;
     Ok(period_tx(tx, year, month).await?.expect("exists"))
