@@ -172,14 +172,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, input: &MeetingInput) -> Result<
     q.bind(i64::from(y))
         .push(" AND l.month = ")
         .bind(i64::from(m));
-    q.push(" AND l.light IN (");
-    for (i, l) in lights.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(*l);
-    }
-    q.push(")");
+    q.push(" AND l.light IN ").bind_list(lights.iter().copied());
     crate::project::and_scope(&mut q, &actor.access.scope(Permission::ProjectRead));
     q.push(" ORDER BY p.sort, p.id");
     let agenda: Vec<(i64, String)> = on_tx!(tx, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?;
@@ -284,15 +277,10 @@ async fn decisions_of(db: &Db, meetings: &[i64], items: &[Item]) -> Result<Vec<D
     let visible: std::collections::HashSet<i64> = items.iter().map(|i| i.id).collect();
     let mut q = Sql::new(
         "SELECT x.id, x.item_id, i.project_id, p.name AS project_name, x.text, x.owner_unit_id, u.name AS owner_unit, x.deadline, x.status, x.created_by \
-         FROM meeting_decision x JOIN meeting_item i ON i.id = x.item_id JOIN project p ON p.id = i.project_id JOIN unit u ON u.id = x.owner_unit_id WHERE i.meeting_id IN (",
+         FROM meeting_decision x JOIN meeting_item i ON i.id = x.item_id JOIN project p ON p.id = i.project_id JOIN unit u ON u.id = x.owner_unit_id WHERE i.meeting_id IN ",
     );
-    for (k, m) in meetings.iter().enumerate() {
-        if k > 0 {
-            q.push(", ");
-        }
-        q.bind(*m);
-    }
-    q.push(") ORDER BY i.seq, x.id");
+    q.bind_list(meetings.iter().copied())
+        .push(" ORDER BY i.seq, x.id");
     let all: Vec<Decision> = on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?;
     Ok(all
         .into_iter()

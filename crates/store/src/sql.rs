@@ -97,6 +97,20 @@ impl Sql {
         self
     }
 
+    /// Appends `(…)` with a placeholder for each of `vs`, comma-separated: the list of
+    /// an `IN`. Callers make sure the list is not empty.
+    pub fn bind_list<V: Into<Val>>(&mut self, vs: impl IntoIterator<Item = V>) -> &mut Self {
+        self.text.push('(');
+        for (i, v) in vs.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v);
+        }
+        self.text.push(')');
+        self
+    }
+
     /// Appends ` AND <col> LIKE %q%` when `q` is given.
     pub fn and_like(&mut self, cols: &[&str], q: Option<&str>) -> &mut Self {
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
@@ -336,6 +350,19 @@ mod tests {
         let mut s = Sql::new("W");
         s.and_scope(&ScopeSet::default(), "x.unit_id", None);
         assert_eq!(s.text, "W AND 1 = 0", "an empty scope matches nothing");
+    }
+
+    #[test]
+    fn bind_list_numbers_each_value_after_those_bound() {
+        let mut s = Sql::new("DELETE FROM t WHERE y = $1 AND id IN ");
+        s.vals.push(Val::I(2026));
+        s.bind_list([7_i64, 8, 9]).push(" AND 1=1");
+        assert_eq!(
+            s.text,
+            "DELETE FROM t WHERE y = $1 AND id IN ($2, $3, $4) AND 1=1"
+        );
+        assert_eq!(s.vals.len(), 4);
+        assert!(matches!(s.vals[3], Val::I(9)));
     }
 
     #[test]

@@ -129,14 +129,7 @@ async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Problem>> {
         return Ok(Vec::new());
     }
     let mut q = Sql::new(SELECT);
-    q.push(" WHERE x.id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(*id);
-    }
-    q.push(")");
+    q.push(" WHERE x.id IN ").bind_list(ids.iter().copied());
     let mut rows: Vec<Problem> = on_db!(db, conn => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(conn).await)?;
     rows.sort_by_key(|p| ids.iter().position(|i| *i == p.id));
     Ok(rows)

@@ -240,14 +240,8 @@ pub async fn seed_milestones(
     use crate::Val;
     let ids: Vec<i64> = items.iter().map(|(i, _)| *i).collect();
     for chunk in ids.chunks(500) {
-        let mut q = Sql::new("DELETE FROM milestone WHERE project_id IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(",");
-            }
-            q.bind(*id);
-        }
-        q.push(")");
+        let mut q = Sql::new("DELETE FROM milestone WHERE project_id IN ");
+        q.bind_list(chunk.iter().copied());
         exec_tx!(tx, c => bind_vals!(sqlx::query(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).execute(c).await)?;
     }
     let mut rows = Vec::new();

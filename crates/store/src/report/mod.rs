@@ -336,19 +336,32 @@ pub async fn set_deadline(
     Ok(period_tx(tx, year, month).await?.expect("exists"))
 }
 
-/// Closes a period: its lights are computed one last time and kept as they are.
-pub async fn close_period(tx: &mut Tx, actor: &Actor, year: i32, month: u32) -> Result<Period> {
-    actor.access.require(Permission::ReportAdmin)?;
+/// The period, if it exists and is open; else not found, or a conflict saying it is
+/// closed followed by `why_zh` / `why_en`.
+pub(crate) async fn open_period_tx(
+    tx: &mut Tx,
+    year: i32,
+    month: u32,
+    why_zh: &str,
+    why_en: &str,
+) -> Result<Period> {
     let p = period_tx(tx, year, month)
         .await?
         .ok_or_else(|| StoreError::not_found("报送期", "period", format!("{year}-{month:02}")))?;
     if !p.is_open() {
         return Err(StoreError::Conflict(DomainError::new(
             "period",
-            format!("{} 报送期已关闭。", p.key()),
-            format!("The period {} is already closed.", p.key()),
+            format!("{} 报送期已关闭{why_zh}", p.key()),
+            format!("The period {} is {why_en}", p.key()),
         )));
     }
+    Ok(p)
+}
+
+/// Closes a period: its lights are computed one last time and kept as they are.
+pub async fn close_period(tx: &mut Tx, actor: &Actor, year: i32, month: u32) -> Result<Period> {
+    actor.access.require(Permission::ReportAdmin)?;
+    let p = open_period_tx(tx, year, month, "。", "already closed.").await?;
     recompute::recompute_tx(tx, actor, year, month).await?;
     exec_tx!(tx, c => sqlx::query("UPDATE report_period SET status = 'closed', closed_at = $1 WHERE id = $2").bind(crate::now()).bind(p.id).execute(c).await)?;
     audit::record(tx, actor, "close", "report_period", p.key(), None, None).await?;

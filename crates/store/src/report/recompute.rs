@@ -264,19 +264,14 @@ pub async fn recompute_tx(
     month: u32,
 ) -> Result<LightSummary> {
     actor.access.require(Permission::ReportAdmin)?;
-    let p = period_tx(tx, year, month)
-        .await?
-        .ok_or_else(|| StoreError::not_found("报送期", "period", format!("{year}-{month:02}")))?;
-    if !p.is_open() {
-        return Err(StoreError::Conflict(DomainError::new(
-            "period",
-            format!("{} 报送期已关闭，灯号保持关闭时的结果，不再重算。", p.key()),
-            format!(
-                "The period {} is closed; its lights are kept as they were.",
-                p.key()
-            ),
-        )));
-    }
+    let p = open_period_tx(
+        tx,
+        year,
+        month,
+        "，灯号保持关闭时的结果，不再重算。",
+        "closed; its lights are kept as they were.",
+    )
+    .await?;
     let (version, rule) = current_rule_tx(tx).await?;
     let y = i64::from(year);
     let asof = pg::month_end(year, month);
@@ -493,15 +488,9 @@ pub async fn recompute_tx(
     }
     for ids in replace.chunks(500) {
         let mut del =
-            Sql::new("DELETE FROM light WHERE year = $1 AND month = $2 AND project_id IN (");
+            Sql::new("DELETE FROM light WHERE year = $1 AND month = $2 AND project_id IN ");
         del.vals = y_m.to_vec();
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                del.push(", ");
-            }
-            del.bind(*id);
-        }
-        del.push(")");
+        del.bind_list(ids.iter().copied());
         exec_tx!(tx, c => bind_vals!(sqlx::query(sqlx::AssertSqlSafe(del.text.clone())), del.vals.clone()).execute(c).await)?;
     }
     tracing::debug!(
