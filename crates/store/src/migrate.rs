@@ -64,6 +64,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0010_light_digest.sql"),
         include_str!("../../../migrations/postgres/0010_light_digest.sql"),
     ),
+    (
+        11,
+        "project list",
+        include_str!("../../../migrations/sqlite/0011_project_list.sql"),
+        include_str!("../../../migrations/postgres/0011_project_list.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.

@@ -113,6 +113,12 @@ impl Sql {
 
     /// Appends ` AND <col> LIKE %q%` when `q` is given.
     pub fn and_like(&mut self, cols: &[&str], q: Option<&str>) -> &mut Self {
+        self.and_contains(cols, q, "LIKE")
+    }
+
+    /// [`Sql::and_like`] with the operator given: `LIKE`, or `ILIKE` on PostgreSQL, where
+    /// LIKE is case-sensitive, so that ASCII letters match in any case on both engines.
+    pub fn and_contains(&mut self, cols: &[&str], q: Option<&str>, op: &'static str) -> &mut Self {
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
             let pat = format!(
                 "%{}%",
@@ -126,7 +132,9 @@ impl Sql {
                     self.push(" OR ");
                 }
                 self.push(c)
-                    .push(" LIKE ")
+                    .push(" ")
+                    .push(op)
+                    .push(" ")
                     .bind(pat.clone())
                     .push(" ESCAPE '\\'");
             }

@@ -3,7 +3,7 @@
 use gongjian_domain::access::Permission;
 use gongjian_domain::project::ProjectInput;
 use gongjian_store::project::{self, BulkRow, MilestoneInput, ProjectFilter};
-use gongjian_store::{Actor, Db, Page, StoreError, both_engines, on_db};
+use gongjian_store::{Actor, Db, Page, StoreError, both_engines, exec_db, on_db};
 
 mod common;
 use common::{city, user_actor};
@@ -655,4 +655,129 @@ both_engines!(plans_milestones_filters_and_copy_forward, |t| {
             (2027, 1_000_000, Some(500_000))
         ]
     );
+});
+
+both_engines!(free_text_sorts_and_pages_agree_with_the_whole_list, |t| {
+    city(&t.db).await;
+    let a = Actor::cli();
+    // 36 projects over two districts, with plans, names and owners that the free text
+    // must find in any column, literally and in any ASCII letter case.
+    let mut made: Vec<(String, Option<String>, String)> = Vec::new();
+    for i in 0..36 {
+        let name = match i % 4 {
+            0 => format!("第{i:02}号新能源Ab产业园"),
+            1 => format!("第{i:02}号道路改造"),
+            2 => format!("第{i:02}号50%股权\"引进\"项目"),
+            _ => format!("第{i:02}号学校_新建"),
+        };
+        let division = if i % 3 == 0 { "东城区" } else { "西城区" };
+        let mut p = input(&name, division);
+        p.code = Some(format!(
+            "2026-{}-26-01-{:06}",
+            if i % 3 == 0 { "370102" } else { "370103" },
+            900 + i
+        ));
+        p.owner_name = (i % 5 == 0).then(|| "示例新能源有限公司".to_string());
+        p.total_investment_wan = Some(format!("{}", 1000 + (i * 37) % 29 * 10));
+        p.plan_year = Some(2026);
+        p.annual_plan_wan = Some(format!("{}", 100 + (i * 13) % 17));
+        create(&t.db, &a, &p).await.unwrap();
+        made.push((name, p.owner_name.clone(), p.code.clone().unwrap()));
+    }
+    let names = |f: ProjectFilter, page: Page| {
+        let db = t.db.clone();
+        let a = a.clone();
+        async move {
+            let r = project::list(&db, &a, &f, page).await.unwrap();
+            (
+                r.total,
+                r.items.into_iter().map(|p| p.name).collect::<Vec<_>>(),
+            )
+        }
+    };
+    let text = |q: &str| ProjectFilter {
+        q: Some(q.into()),
+        ..Default::default()
+    };
+    // What LIKE finds: the text in the name, code or owner, ASCII letters in any case.
+    let expected = |q: &str| -> Vec<String> {
+        let q = q.to_ascii_lowercase();
+        made.iter()
+            .filter(|(n, o, c)| {
+                [Some(n), o.as_ref(), Some(c)]
+                    .into_iter()
+                    .flatten()
+                    .any(|s| s.to_ascii_lowercase().contains(&q))
+            })
+            .map(|(n, ..)| n.clone())
+            .collect()
+    };
+    for q in [
+        "新能源",      // names and owners (three characters: the trigram index on SQLite)
+        "新能源aB",    // letter case
+        "ab",          // two characters: LIKE
+        "50%股权\"引", // `%` and `"` are literal
+        "%股",
+        "学校_新",
+        "_新建",
+        "370103-26-01-000905", // inside a code
+        "能源有限",            // owners only
+        "没有这样的项目",
+        "号",
+    ] {
+        let want = expected(q);
+        let (total, got) = names(text(q), Page::new(None, Some(100))).await;
+        assert_eq!(got, want, "free text {q:?}");
+        assert_eq!(total, want.len() as i64, "count of {q:?}");
+    }
+    assert_eq!(
+        expected("新能源").len(),
+        9 + 8 - 2,
+        "the fixture mixes names and owners"
+    );
+    // Every sort, both directions, paged, equals the same slice of the whole list.
+    for sort in [
+        "sort",
+        "code",
+        "name",
+        "division",
+        "total_investment",
+        "annual_plan",
+    ] {
+        for dir in ["asc", "desc"] {
+            let f = ProjectFilter {
+                sort: Some(sort.into()),
+                dir: Some(dir.into()),
+                q: Some("号".into()),
+                ..Default::default()
+            };
+            let (_, all) = names(f.clone(), Page::new(None, Some(100))).await;
+            assert_eq!(all.len(), 36);
+            let (total, page) = names(f.clone(), Page::new(Some(3), Some(7))).await;
+            assert_eq!(total, 36);
+            assert_eq!(
+                page,
+                all[14..21].to_vec(),
+                "page 3 of 7 sorted by {sort} {dir}"
+            );
+            let (_, last) = names(f, Page::new(Some(6), Some(7))).await;
+            assert_eq!(last, all[35..].to_vec(), "last page sorted by {sort} {dir}");
+        }
+    }
+    // A renamed project is found by its new name only.
+    let id: i64 = on_db!(&t.db, c => sqlx::query_scalar("SELECT id FROM project WHERE name = '第01号道路改造'").fetch_one(c).await).unwrap();
+    let mut renamed = input("第01号跨江大桥", "西城区");
+    renamed.code = Some("2026-370103-26-01-000901".into());
+    let mut tx = t.db.begin().await.unwrap();
+    project::update(&mut tx, &a, id, &renamed).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        names(text("跨江大桥"), Page::new(None, None)).await,
+        (1, vec!["第01号跨江大桥".to_string()])
+    );
+    assert_eq!(names(text("01号道路"), Page::new(None, None)).await.0, 0);
+    assert_eq!(names(text("05号道路"), Page::new(None, None)).await.0, 1);
+    // A deleted project is no longer found.
+    exec_db!(&t.db, c => sqlx::query("DELETE FROM project WHERE id = $1").bind(id).execute(c).await).unwrap();
+    assert_eq!(names(text("跨江大桥"), Page::new(None, None)).await.0, 0);
 });

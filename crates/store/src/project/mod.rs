@@ -254,12 +254,34 @@ fn order_by(f: &ProjectFilter) -> String {
     format!(" ORDER BY {col} {dir}, p.id {dir}")
 }
 
-fn where_of(actor: &Actor, f: &ProjectFilter, p: Permission) -> Sql {
+/// The free-text condition. On SQLite a text of three characters or more is looked up in
+/// the trigram index `project_fts` (the same substrings LIKE finds, in any letter case);
+/// shorter ones read each row with LIKE, and PostgreSQL with ILIKE (its LIKE tells
+/// letter case apart).
+fn and_text(w: &mut Sql, q: Option<&str>, sqlite: bool) {
+    let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) else {
+        return;
+    };
+    if sqlite && q.chars().count() >= 3 {
+        // One quoted phrase: the whole text literally, `"` doubled.
+        let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+        // `+p.id`: the page walks the list index in order and probes the matches,
+        // instead of reading every matching row and sorting them.
+        w.push(" AND +p.id IN (SELECT rowid FROM project_fts WHERE project_fts MATCH ")
+            .bind(phrase)
+            .push(")");
+    } else {
+        let op = if sqlite { "LIKE" } else { "ILIKE" };
+        w.and_contains(&["p.name", "p.code", "p.owner_name"], Some(q), op);
+    }
+}
+
+fn where_of(actor: &Actor, f: &ProjectFilter, p: Permission, sqlite: bool) -> Sql {
     let mut w = Sql::new("");
     // $1 is the plan year.
     w.vals.push(crate::Val::I(f.year.unwrap_or_else(this_year)));
     and_scope(&mut w, &actor.access.scope(p));
-    w.and_like(&["p.name", "p.code", "p.owner_name"], f.q.as_deref());
+    and_text(&mut w, f.q.as_deref(), sqlite);
     if let Some(dc) = f.division_code.as_deref().filter(|s| !s.is_empty()) {
         w.push(" AND p.division_id IN (WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM division WHERE code = ")
             .bind(dc.trim())
@@ -278,7 +300,7 @@ fn where_of(actor: &Actor, f: &ProjectFilter, p: Permission) -> Sql {
         w.push(" AND p.contact_leader_id = ").bind(l);
     }
     if let Some(t) = f.tag.as_deref().filter(|s| !s.is_empty()) {
-        w.push(" AND p.id IN (SELECT project_id FROM project_tag WHERE tag = ")
+        w.push(" AND +p.id IN (SELECT project_id FROM project_tag WHERE tag = ")
             .bind(t)
             .push(")");
     }
@@ -299,14 +321,33 @@ fn where_of(actor: &Actor, f: &ProjectFilter, p: Permission) -> Sql {
 /// Lists the projects the actor may see, filtered, sorted over a whitelist, paged.
 pub async fn list(db: &Db, actor: &Actor, f: &ProjectFilter, page: Page) -> Result<Paged<Project>> {
     actor.access.require(Permission::ProjectRead)?;
-    let w = where_of(actor, f, Permission::ProjectRead);
+    let w = where_of(actor, f, Permission::ProjectRead, db.engine() == "sqlite");
     let mut count = Sql::new(COUNT);
     count.push(&w.text).vals = w.vals.clone();
+    // The page's ids first, from the narrow list index (and only the joins the sort
+    // needs), then those twenty projects in full: the joins and the wide rows are read
+    // for one page, not for every match.
+    let order = order_by(f);
     let mut q = Sql::new(SELECT);
+    q.push(" WHERE p.id IN (SELECT p.id FROM project p");
+    if order.contains("d.code") {
+        q.push(" JOIN division d ON d.id = p.division_id");
+    }
+    if order.contains("pp.annual") {
+        q.push(" LEFT JOIN project_plan pp ON pp.project_id = p.id AND pp.year = $1");
+    }
     q.push(" WHERE 1=1").push(&w.text).vals = w.vals;
-    q.push(&order_by(f)).page(&page);
-    let total: i64 = on_db!(db, c => bind_vals!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.text.clone())), count.vals.clone()).fetch_one(c).await)?;
-    let items: Vec<Project> = on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?;
+    q.push(&order).page(&page).push(")").push(&order);
+    // The count and the page are independent reads: each runs on its own connection.
+    let total = async {
+        let n: i64 = on_db!(db, c => bind_vals!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.text.clone())), count.vals.clone()).fetch_one(c).await)?;
+        Ok::<_, StoreError>(n)
+    };
+    let items = async {
+        let v: Vec<Project> = on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?;
+        Ok::<_, StoreError>(v)
+    };
+    let (total, items) = tokio::try_join!(total, items)?;
     Ok(Paged {
         items,
         total,
@@ -319,7 +360,7 @@ pub async fn list(db: &Db, actor: &Actor, f: &ProjectFilter, page: Page) -> Resu
 pub async fn list_all(db: &Db, actor: &Actor, f: &ProjectFilter) -> Result<Vec<Project>> {
     actor.access.require(Permission::ProjectRead)?;
     let mut q = Sql::new(SELECT);
-    let w = where_of(actor, f, Permission::ProjectRead);
+    let w = where_of(actor, f, Permission::ProjectRead, db.engine() == "sqlite");
     q.push(" WHERE 1=1").push(&w.text).vals = w.vals;
     q.push(&order_by(f));
     Ok(
