@@ -163,13 +163,14 @@ pub(crate) async fn each(tx: &mut SqliteTx, sql: &str, rows: &[Vec<Val>]) -> Res
     .await
 }
 
-/// Runs `select` (with `$1`, `$2`, … bound to `binds`) and returns its rows, each cell
-/// as a JSON value (integers and reals as numbers, text as strings, blobs as null).
-pub(crate) async fn json_rows(
+/// Runs `select` (with `$1`, `$2`, … bound to `binds`) and hands each row to `f` as it
+/// is stepped: no row is copied unless `f` keeps it.
+pub(crate) async fn for_each_row(
     tx: &mut SqliteTx,
     select: &str,
     binds: &[Val],
-) -> Result<Vec<Vec<serde_json::Value>>> {
+    mut f: impl FnMut(&rusqlite::Row<'_>) + Send,
+) -> Result<()> {
     with_conn(tx, |c| {
         let mut st = c.prepare(select)?;
         for (i, v) in binds.iter().enumerate() {
@@ -177,23 +178,11 @@ pub(crate) async fn json_rows(
                 st.raw_bind_parameter(at, v)?;
             }
         }
-        let width = st.column_count();
         let mut rows = st.raw_query();
-        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            let mut row = Vec::with_capacity(width);
-            for i in 0..width {
-                use rusqlite::types::ValueRef;
-                row.push(match r.get_ref(i)? {
-                    ValueRef::Integer(n) => serde_json::Value::from(n),
-                    ValueRef::Real(x) => serde_json::Value::from(x),
-                    ValueRef::Text(t) => serde_json::Value::from(String::from_utf8_lossy(t)),
-                    ValueRef::Null | ValueRef::Blob(_) => serde_json::Value::Null,
-                });
-            }
-            out.push(row);
+            f(r);
         }
-        Ok(out)
+        Ok(())
     })
     .await
 }

@@ -190,18 +190,72 @@ const SUMS: &str = "SELECT project_id, CAST(SUM(month_amount) AS BIGINT) AS done
 const NODES: &str = "SELECT project_id, seq, id, name, planned_date, actual_date FROM milestone \
     WHERE planned_date IS NOT NULL AND (name LIKE '%开工%' OR (actual_date IS NULL AND planned_date <= $1))";
 
-/// Runs `select` (whose columns are listed in `cols`) and returns its rows as JSON
-/// arrays: on SQLite read straight off the writer's handle, on PostgreSQL aggregated by
-/// the database into one value.
-async fn json_rows(
+/// The cells of one row of a basis pass: a row stepped on SQLite's handle, or a JSON
+/// array aggregated by PostgreSQL.
+trait Cells {
+    fn int(&self, i: usize) -> Option<i64>;
+    fn text(&self, i: usize) -> Option<&str>;
+    fn is_null(&self, i: usize) -> bool;
+    /// A boolean: SQLite stores 0/1, PostgreSQL's JSON has true/false.
+    fn flag(&self, i: usize) -> bool;
+    /// A stored date (`YYYY-MM-DD`, perhaps followed by a time).
+    fn date(&self, i: usize) -> Option<NaiveDate> {
+        self.text(i).and_then(stored_date)
+    }
+}
+
+impl Cells for rusqlite::Row<'_> {
+    fn int(&self, i: usize) -> Option<i64> {
+        match self.get_ref(i).ok()? {
+            rusqlite::types::ValueRef::Integer(n) => Some(n),
+            _ => None,
+        }
+    }
+    fn text(&self, i: usize) -> Option<&str> {
+        match self.get_ref(i).ok()? {
+            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+            _ => None,
+        }
+    }
+    fn is_null(&self, i: usize) -> bool {
+        matches!(self.get_ref(i), Ok(rusqlite::types::ValueRef::Null))
+    }
+    fn flag(&self, i: usize) -> bool {
+        self.int(i).is_some_and(|n| n != 0)
+    }
+}
+
+impl Cells for Vec<serde_json::Value> {
+    fn int(&self, i: usize) -> Option<i64> {
+        self.get(i)?.as_i64()
+    }
+    fn text(&self, i: usize) -> Option<&str> {
+        self.get(i)?.as_str()
+    }
+    fn is_null(&self, i: usize) -> bool {
+        self.get(i).is_none_or(serde_json::Value::is_null)
+    }
+    fn flag(&self, i: usize) -> bool {
+        self.get(i).is_some_and(|v| {
+            v.as_bool()
+                .unwrap_or_else(|| v.as_i64().is_some_and(|n| n != 0))
+        })
+    }
+}
+
+/// Runs `select` (whose columns are listed in `cols`) and hands each row to `f`: on
+/// SQLite stepped straight off the writer's handle, typed, with nothing copied; on
+/// PostgreSQL aggregated by the database into one JSON value.
+async fn each_row(
     tx: &mut Tx,
     select: &str,
     cols: &[&str],
     binds: &[Val],
-) -> Result<Vec<Vec<serde_json::Value>>> {
+    mut f: impl FnMut(&dyn Cells) + Send,
+) -> Result<()> {
     let list = cols.join(", ");
     let sql = match tx {
-        Tx::Sqlite(t) => return crate::raw::json_rows(t, select, binds).await,
+        Tx::Sqlite(t) => return crate::raw::for_each_row(t, select, binds, |r| f(r)).await,
         Tx::Postgres(_) => {
             format!(
                 "SELECT COALESCE(json_agg(json_build_array({list})), '[]')::text FROM ({select}) q"
@@ -209,18 +263,19 @@ async fn json_rows(
         }
     };
     let text: Option<String> = on_tx!(tx, c => bind_vals!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), binds.iter().cloned()).fetch_one(c).await)?;
-    serde_json::from_str(text.as_deref().unwrap_or("[]"))
-        .map_err(|e| StoreError::Config(format!("aggregated rows: {e}")))
-}
-
-fn j_i64(v: &serde_json::Value) -> Option<i64> {
-    v.as_i64()
+    let rows: Vec<Vec<serde_json::Value>> =
+        serde_json::from_str(text.as_deref().unwrap_or("[]"))
+            .map_err(|e| StoreError::Config(format!("aggregated rows: {e}")))?;
+    for r in &rows {
+        f(r);
+    }
+    Ok(())
 }
 
 /// A stored date (`YYYY-MM-DD`, perhaps followed by a time), read without the general
 /// date parser: a recomputation reads tens of thousands of them.
-fn j_date(v: &serde_json::Value) -> Option<NaiveDate> {
-    let b = v.as_str()?.as_bytes();
+fn stored_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         b.get(r)?.iter().try_fold(0u32, |n, c| {
             c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
@@ -238,7 +293,7 @@ fn j_date(v: &serde_json::Value) -> Option<NaiveDate> {
 #[cfg(test)]
 #[test]
 fn stored_dates_read_back() {
-    let d = |s: &str| j_date(&serde_json::Value::from(s));
+    let d = stored_date;
     assert_eq!(d("2026-03-09"), NaiveDate::from_ymd_opt(2026, 3, 9));
     assert_eq!(
         d("2026-12-31T00:00:00+00:00"),
@@ -248,12 +303,12 @@ fn stored_dates_read_back() {
     assert_eq!(d("2026-3-09"), None);
     assert_eq!(d("2026-03-091"), None);
     assert_eq!(d("２０２６-03-09"), None);
-    assert_eq!(j_date(&serde_json::Value::Null), None);
-}
-
-fn j_bool(v: &serde_json::Value) -> bool {
-    v.as_bool()
-        .unwrap_or_else(|| v.as_i64().is_some_and(|n| n != 0))
+    let row = vec![
+        serde_json::Value::Null,
+        serde_json::Value::from("2026-01-31"),
+    ];
+    assert_eq!(row.date(0), None);
+    assert_eq!(row.date(1), NaiveDate::from_ymd_opt(2026, 1, 31));
 }
 
 /// Recomputes every light of an open period inside `tx`.
@@ -280,7 +335,7 @@ pub async fn recompute_tx(
     // Lit: the projects that report (in preparation or under construction), and any
     // other project with a counted report this year (e.g. completed since).
     let mut plans: HashMap<i64, (Option<i64>, [Option<i64>; 12])> = HashMap::new();
-    for r in json_rows(
+    each_row(
         tx,
         PLANS,
         &[
@@ -300,24 +355,25 @@ pub async fn recompute_tx(
             "m12",
         ],
         &y_m[..1],
+        |r| {
+            let Some(pid) = r.int(0) else {
+                return;
+            };
+            let mut months = [None; 12];
+            for (k, m) in months.iter_mut().enumerate() {
+                *m = r.int(2 + k);
+            }
+            plans.insert(pid, (r.int(1), months));
+        },
     )
-    .await?
-    {
-        let Some(pid) = r.first().and_then(j_i64) else {
-            continue;
-        };
-        let mut months = [None; 12];
-        for (k, m) in months.iter_mut().enumerate() {
-            *m = r.get(2 + k).and_then(j_i64);
-        }
-        plans.insert(pid, (r.get(1).and_then(j_i64), months));
-    }
+    .await?;
     let mut sums: HashMap<i64, Option<i64>> = HashMap::new();
-    for r in json_rows(tx, SUMS, &["project_id", "done"], &y_m).await? {
-        if let Some(pid) = r.first().and_then(j_i64) {
-            sums.insert(pid, r.get(1).and_then(j_i64));
+    each_row(tx, SUMS, &["project_id", "done"], &y_m, |r| {
+        if let Some(pid) = r.int(0) {
+            sums.insert(pid, r.int(1));
         }
-    }
+    })
+    .await?;
     // Each project's first start node with a planned date, and the nodes that can
     // matter to its light: not done and due by the end of the month.
     let mut start_nodes: HashMap<i64, ((i64, i64), NaiveDate)> = HashMap::new();
@@ -330,28 +386,22 @@ pub async fn recompute_tx(
         "planned_date",
         "actual_date",
     ];
-    for r in json_rows(tx, NODES, &node_cols, &[Val::D(Some(asof))]).await? {
-        let (Some(pid), Some(planned), Some(name)) = (
-            r.first().and_then(j_i64),
-            r.get(4).and_then(j_date),
-            r.get(3).and_then(|v| v.as_str()),
-        ) else {
-            continue;
+    each_row(tx, NODES, &node_cols, &[Val::D(Some(asof))], |r| {
+        let (Some(pid), Some(planned), Some(name)) = (r.int(0), r.date(4), r.text(3)) else {
+            return;
         };
-        let order = (
-            r.get(1).and_then(j_i64).unwrap_or(0),
-            r.get(2).and_then(j_i64).unwrap_or(0),
-        );
+        let order = (r.int(1).unwrap_or(0), r.int(2).unwrap_or(0));
         if name.contains("开工") {
             let e = start_nodes.entry(pid).or_insert((order, planned));
             if order < e.0 {
                 *e = (order, planned);
             }
         }
-        if r.get(5).is_none_or(serde_json::Value::is_null) && planned <= asof {
+        if r.is_null(5) && planned <= asof {
             due.push((pid, order.0, order.1, name.to_string(), planned));
         }
-    }
+    })
+    .await?;
     due.sort_by_key(|n| (n.0, n.1, n.2));
     let mut by_project: HashMap<i64, Vec<MilestoneState>> = HashMap::new();
     for (pid, _, _, name, planned) in due {
@@ -362,31 +412,35 @@ pub async fn recompute_tx(
         });
     }
     let mut basis: Vec<Basis> = Vec::new();
-    for r in json_rows(tx, PROJECTS, &["id", "started", "start_date", "stage"], &[]).await? {
-        let Some(id) = r.first().and_then(j_i64) else {
-            continue;
-        };
-        let counted = sums.get(&id).copied();
-        let reporting = matches!(
-            r.get(3).and_then(|v| v.as_str()),
-            Some("preparation" | "construction")
-        );
-        if !reporting && counted.is_none() {
-            continue;
-        }
-        let done = counted.flatten();
-        let (annual, months) = plans.remove(&id).unwrap_or((None, [None; 12]));
-        basis.push(Basis {
-            id,
-            started: r.get(1).is_some_and(j_bool),
-            start_date: r.get(2).and_then(j_date),
-            start_node: start_nodes.get(&id).map(|e| e.1),
-            annual,
-            months,
-            done,
-            milestones: Vec::new(),
-        });
-    }
+    each_row(
+        tx,
+        PROJECTS,
+        &["id", "started", "start_date", "stage"],
+        &[],
+        |r| {
+            let Some(id) = r.int(0) else {
+                return;
+            };
+            let counted = sums.get(&id).copied();
+            let reporting = matches!(r.text(3), Some("preparation" | "construction"));
+            if !reporting && counted.is_none() {
+                return;
+            }
+            let done = counted.flatten();
+            let (annual, months) = plans.remove(&id).unwrap_or((None, [None; 12]));
+            basis.push(Basis {
+                id,
+                started: r.flag(1),
+                start_date: r.date(2),
+                start_node: start_nodes.get(&id).map(|e| e.1),
+                annual,
+                months,
+                done,
+                milestones: Vec::new(),
+            });
+        },
+    )
+    .await?;
     basis.sort_by_key(|b| b.id);
     tracing::debug!(
         projects = basis.len(),
@@ -445,18 +499,18 @@ pub async fn recompute_tx(
     // as it is; changed ones are replaced, new ones inserted, and the lights of projects
     // no longer lit removed.
     let mut stored: HashMap<i64, Option<i64>> = HashMap::new();
-    for r in json_rows(
+    each_row(
         tx,
         "SELECT project_id, digest FROM light WHERE year = $1 AND month = $2",
         &["project_id", "digest"],
         &y_m,
+        |r| {
+            if let Some(pid) = r.int(0) {
+                stored.insert(pid, r.int(1));
+            }
+        },
     )
-    .await?
-    {
-        if let Some(pid) = r.first().and_then(j_i64) {
-            stored.insert(pid, r.get(1).and_then(j_i64));
-        }
-    }
+    .await?;
     let mut replace: Vec<i64> = Vec::new();
     let mut write: Vec<Vec<Val>> = Vec::new();
     for (pid, d, row) in rows {
