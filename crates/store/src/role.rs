@@ -222,20 +222,45 @@ pub async fn update(tx: &mut Tx, actor: &Actor, code: &str, input: &RoleInput) -
 
 /// The roles a user holds, with what is needed to resolve their scopes.
 pub async fn held_by(db: &Db, user_id: i64) -> Result<Vec<HeldRole>> {
-    let rows: Vec<RoleRow> = on_db!(db, c => sqlx::query_as("SELECT r.* FROM role r JOIN user_role ur ON ur.role_id = r.id WHERE ur.user_id = $1 ORDER BY r.id")
-        .bind(user_id).fetch_all(c).await)?;
-    let roles = expand(db, rows).await?;
-    Ok(roles
-        .into_iter()
-        .map(|r| HeldRole {
-            code: r.role.code,
-            permissions: r
-                .permissions
-                .iter()
-                .filter_map(|p| p.parse().ok())
-                .collect(),
-            scope: r.role.data_scope.parse().unwrap_or(DataScope::SelfOnly),
-            custom_units: r.custom_unit_ids.into_iter().collect(),
-        })
-        .collect())
+    // Every request of a signed-in user resolves its roles: one statement for the roles,
+    // their permissions and their custom units, each row tagged with what it carries.
+    const HELD: &str = "SELECT CAST(0 AS BIGINT) AS kind, r.id AS role_id, r.code AS code, r.data_scope AS item, CAST(0 AS BIGINT) AS unit_id \
+        FROM role r JOIN user_role ur ON ur.role_id = r.id WHERE ur.user_id = $1 \
+        UNION ALL SELECT 1, rp.role_id, NULL, rp.permission, 0 \
+        FROM role_permission rp JOIN user_role ur ON ur.role_id = rp.role_id WHERE ur.user_id = $1 \
+        UNION ALL SELECT 2, ru.role_id, NULL, NULL, ru.unit_id \
+        FROM role_unit ru JOIN user_role ur ON ur.role_id = ru.role_id WHERE ur.user_id = $1 \
+        ORDER BY 1, 2";
+    type Row = (i64, i64, Option<String>, Option<String>, i64);
+    let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(HELD).bind(user_id).fetch_all(c).await)?;
+    let mut held: Vec<(i64, HeldRole)> = Vec::new();
+    for (kind, role_id, code, item, unit_id) in rows {
+        if kind == 0 {
+            held.push((
+                role_id,
+                HeldRole {
+                    code: code.unwrap_or_default(),
+                    permissions: Default::default(),
+                    scope: item
+                        .as_deref()
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(DataScope::SelfOnly),
+                    custom_units: Default::default(),
+                },
+            ));
+            continue;
+        }
+        // Roles come first (kind 0), so every permission and unit finds its role.
+        let Some((_, r)) = held.iter_mut().find(|(id, _)| *id == role_id) else {
+            continue;
+        };
+        if kind == 1 {
+            if let Some(p) = item.and_then(|p| p.parse().ok()) {
+                r.permissions.insert(p);
+            }
+        } else {
+            r.custom_units.insert(unit_id);
+        }
+    }
+    Ok(held.into_iter().map(|(_, r)| r).collect())
 }
