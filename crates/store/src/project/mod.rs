@@ -234,24 +234,29 @@ pub struct ProjectFilter {
     pub include_inactive: Option<bool>,
 }
 
-fn order_by(f: &ProjectFilter) -> String {
-    let col = match f.sort.as_deref().unwrap_or("sort") {
-        "code" => "p.code",
-        "name" => "p.name",
-        "division" => "d.code",
-        "level" => "p.level",
-        "stage" => "p.stage",
-        "total_investment" => "p.total_investment",
-        "annual_plan" => "pp.annual",
-        "updated_at" => "p.updated_at",
-        _ => "p.sort",
+/// The ORDER BY of the list, and the join its sort key needs when the page's ids are
+/// found from `project` alone.
+fn order_by(f: &ProjectFilter) -> (String, &'static str) {
+    let (col, join) = match f.sort.as_deref().unwrap_or("sort") {
+        "code" => ("p.code", ""),
+        "name" => ("p.name", ""),
+        "division" => ("d.code", " JOIN division d ON d.id = p.division_id"),
+        "level" => ("p.level", ""),
+        "stage" => ("p.stage", ""),
+        "total_investment" => ("p.total_investment", ""),
+        "annual_plan" => (
+            "pp.annual",
+            " LEFT JOIN project_plan pp ON pp.project_id = p.id AND pp.year = $1",
+        ),
+        "updated_at" => ("p.updated_at", ""),
+        _ => ("p.sort", ""),
     };
     let dir = if f.dir.as_deref() == Some("desc") {
         "DESC"
     } else {
         "ASC"
     };
-    format!(" ORDER BY {col} {dir}, p.id {dir}")
+    (format!(" ORDER BY {col} {dir}, p.id {dir}"), join)
 }
 
 /// The free-text condition. On SQLite a text of three characters or more is looked up in
@@ -327,15 +332,10 @@ pub async fn list(db: &Db, actor: &Actor, f: &ProjectFilter, page: Page) -> Resu
     // The page's ids first, from the narrow list index (and only the joins the sort
     // needs), then those twenty projects in full: the joins and the wide rows are read
     // for one page, not for every match.
-    let order = order_by(f);
+    let (order, join) = order_by(f);
     let mut q = Sql::new(SELECT);
-    q.push(" WHERE p.id IN (SELECT p.id FROM project p");
-    if order.contains("d.code") {
-        q.push(" JOIN division d ON d.id = p.division_id");
-    }
-    if order.contains("pp.annual") {
-        q.push(" LEFT JOIN project_plan pp ON pp.project_id = p.id AND pp.year = $1");
-    }
+    q.push(" WHERE p.id IN (SELECT p.id FROM project p")
+        .push(join);
     q.push(" WHERE 1=1").push(&w.text).vals = w.vals;
     q.push(&order).page(&page).push(")").push(&order);
     // The count and the page are independent reads: each runs on its own connection.
@@ -362,7 +362,7 @@ pub async fn list_all(db: &Db, actor: &Actor, f: &ProjectFilter) -> Result<Vec<P
     let mut q = Sql::new(SELECT);
     let w = where_of(actor, f, Permission::ProjectRead, db.engine() == "sqlite");
     q.push(" WHERE 1=1").push(&w.text).vals = w.vals;
-    q.push(&order_by(f));
+    q.push(&order_by(f).0);
     Ok(
         on_db!(db, c => bind_vals!(sqlx::query_as(sqlx::AssertSqlSafe(q.text.clone())), q.vals.clone()).fetch_all(c).await)?,
     )
