@@ -497,6 +497,35 @@ both_engines!(bulk_import_is_all_or_nothing_and_never_duplicates, |t| {
     tx.commit().await.unwrap();
     assert_eq!(out.imported, 1);
     assert_eq!(count(&t.db).await, 2);
+    // Imported projects are found by free text (on SQLite through the trigram index the
+    // import fills after its rows), a dry run leaves nothing behind, and a project
+    // created after an import is indexed too (the import put the trigger back).
+    let found = |q: &str| {
+        let f = ProjectFilter {
+            q: Some(q.into()),
+            ..Default::default()
+        };
+        let (db, a) = (t.db.clone(), a.clone());
+        async move {
+            project::list(&db, &a, &f, Page::new(None, None))
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("无代码项目").await, vec!["无代码项目"]);
+    assert_eq!(found("代码项目（更名").await, vec!["有代码项目（更名）"]);
+    assert!(
+        found("预演项目").await.is_empty(),
+        "a dry run indexes nothing"
+    );
+    create(&t.db, &a, &input("导入后新建项目", "东城区"))
+        .await
+        .unwrap();
+    assert_eq!(found("导入后新建").await, vec!["导入后新建项目"]);
 });
 
 both_engines!(plans_milestones_filters_and_copy_forward, |t| {
