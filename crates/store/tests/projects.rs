@@ -51,6 +51,21 @@ async fn create(db: &Db, a: &Actor, p: &ProjectInput) -> Result<project::Project
 
 type Change = Box<dyn Fn(&mut ProjectInput)>;
 
+/// The total and the names of one page of the list.
+async fn listed(db: &Db, a: &Actor, f: ProjectFilter, page: Page) -> (i64, Vec<String>) {
+    let r = project::list(db, a, &f, page).await.unwrap();
+    (r.total, r.items.into_iter().map(|p| p.name).collect())
+}
+
+/// The names of the first page of projects with free text `q`.
+async fn found(db: &Db, a: &Actor, q: &str) -> Vec<String> {
+    let f = ProjectFilter {
+        q: Some(q.into()),
+        ..Default::default()
+    };
+    listed(db, a, f, Page::new(None, None)).await.1
+}
+
 async fn count(db: &Db) -> i64 {
     on_db!(db, c => sqlx::query_scalar("SELECT COUNT(*) FROM project").fetch_one(c).await).unwrap()
 }
@@ -500,22 +515,7 @@ both_engines!(bulk_import_is_all_or_nothing_and_never_duplicates, |t| {
     // Imported projects are found by free text (on SQLite through the trigram index the
     // import fills after its rows), a dry run leaves nothing behind, and a project
     // created after an import is indexed too (the import put the trigger back).
-    let found = |q: &str| {
-        let f = ProjectFilter {
-            q: Some(q.into()),
-            ..Default::default()
-        };
-        let (db, a) = (t.db.clone(), a.clone());
-        async move {
-            project::list(&db, &a, &f, Page::new(None, None))
-                .await
-                .unwrap()
-                .items
-                .into_iter()
-                .map(|p| p.name)
-                .collect::<Vec<_>>()
-        }
-    };
+    let found = |q: &'static str| found(&t.db, &a, q);
     assert_eq!(found("无代码项目").await, vec!["无代码项目"]);
     assert_eq!(found("代码项目（更名").await, vec!["有代码项目（更名）"]);
     assert!(
@@ -593,17 +593,8 @@ both_engines!(plans_milestones_filters_and_copy_forward, |t| {
     );
     // Filters.
     let f = |f: ProjectFilter| {
-        let db = t.db.clone();
-        let a = a.clone();
-        async move {
-            project::list(&db, &a, &f, Page::new(None, None))
-                .await
-                .unwrap()
-                .items
-                .into_iter()
-                .map(|p| p.name)
-                .collect::<Vec<_>>()
-        }
+        let (db, a) = (t.db.clone(), a.clone());
+        async move { listed(&db, &a, f, Page::new(None, None)).await.1 }
     };
     assert_eq!(
         f(ProjectFilter {
@@ -713,17 +704,7 @@ both_engines!(free_text_sorts_and_pages_agree_with_the_whole_list, |t| {
         create(&t.db, &a, &p).await.unwrap();
         made.push((name, p.owner_name.clone(), p.code.clone().unwrap()));
     }
-    let names = |f: ProjectFilter, page: Page| {
-        let db = t.db.clone();
-        let a = a.clone();
-        async move {
-            let r = project::list(&db, &a, &f, page).await.unwrap();
-            (
-                r.total,
-                r.items.into_iter().map(|p| p.name).collect::<Vec<_>>(),
-            )
-        }
-    };
+    let names = |f: ProjectFilter, page: Page| listed(&t.db, &a, f, page);
     let text = |q: &str| ProjectFilter {
         q: Some(q.into()),
         ..Default::default()
