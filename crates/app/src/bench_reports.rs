@@ -188,6 +188,7 @@ pub async fn run(projects: usize, runs: usize, submissions: usize, clients: usiz
         for _ in 0..clients {
             sessions.push(login(&http, &base, "bench", pw).await?);
         }
+        let stats_before = db.write_stats();
         let t = Instant::now();
         let mut tasks = Vec::new();
         for (c, (cookie, csrf)) in sessions.into_iter().enumerate() {
@@ -237,8 +238,17 @@ pub async fn run(projects: usize, runs: usize, submissions: usize, clients: usiz
         let failed = lat.iter().filter(|(_, ok)| !ok).count();
         let lat: Vec<Duration> = lat.into_iter().map(|(d, _)| d).collect();
         let rate = lat.len() as f64 / wall.as_secs_f64();
+        // How the one writer grouped them: write transactions per SQLite commit.
+        let grouped = match (stats_before, db.write_stats()) {
+            (Some(a), Some(b)) if b.commits > a.commits => format!(
+                ", {} write transactions in {} commits",
+                b.transactions - a.transactions,
+                b.commits - a.commits
+            ),
+            _ => String::new(),
+        };
         println!(
-            "  run {}: {} submissions by {clients} clients in {:.2} s = {:.0}/s, p50 {}, p99 {}, failed {failed}",
+            "  run {}: {} submissions by {clients} clients in {:.2} s = {:.0}/s, p50 {}, p99 {}, failed {failed}{grouped}",
             run + 1,
             lat.len(),
             wall.as_secs_f64(),

@@ -1,8 +1,9 @@
 //! The audit log: who, when, from where, what, before and after, written in the same
 //! transaction as the change and chained with SM3 so any edited or deleted record shows.
 
+use crate::raw::Conn;
 use crate::sql::{Page, Paged, Sql, Val};
-use crate::{Actor, Db, Result, Tx, bind_vals, exec_tx, on_db, on_tx, row_struct};
+use crate::{Actor, Db, Result, Tx, bind_vals, on_db, row_struct};
 use chrono::{DateTime, Utc};
 use gongjian_domain::access::Permission;
 use serde_json::Value;
@@ -70,9 +71,23 @@ pub async fn record(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<()> {
-    let mut chain = Chain::load(tx).await?;
+    let mut c = Conn::of(tx).await?;
+    record_on(&mut c, actor, action, entity, entity_id, before, after).await
+}
+
+/// [`record`] on a connection already held for a run of statements.
+pub(crate) async fn record_on(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: impl ToString,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<()> {
+    let mut chain = Chain::load_on(c).await?;
     chain
-        .append(tx, actor, action, entity, entity_id, before, after)
+        .append_on(c, actor, action, entity, entity_id, before, after)
         .await
 }
 
@@ -92,13 +107,21 @@ impl Chain {
     /// Locks the chain (PostgreSQL: across processes, until `tx` ends; SQLite: the one
     /// writer connection already serialises) and reads its head.
     pub async fn load(tx: &mut Tx) -> Result<Chain> {
-        if let Tx::Postgres(t) = tx {
+        Chain::load_on(&mut Conn::of(tx).await?).await
+    }
+
+    /// [`Chain::load`] on a connection already held.
+    pub(crate) async fn load_on(c: &mut Conn<'_>) -> Result<Chain> {
+        if c.is_postgres() {
             // Serialise appends across app processes: the chain has one head.
-            sqlx::query("SELECT pg_advisory_xact_lock(7206)")
-                .execute(&mut **t)
-                .await?;
+            c.exec("SELECT pg_advisory_xact_lock(7206)", &[]).await?;
         }
-        let head: Option<(i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(c).await)?;
+        let head: Option<(i64, String)> = c
+            .one(
+                "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+                &[],
+            )
+            .await?;
         let (last_id, prev_hash) = head.unwrap_or((0, GENESIS.to_string()));
         Ok(Chain { last_id, prev_hash })
     }
@@ -168,6 +191,23 @@ impl Chain {
         before: Option<&Value>,
         after: Option<&Value>,
     ) -> Result<()> {
+        let mut c = Conn::of(tx).await?;
+        self.append_on(&mut c, actor, action, entity, entity_id, before, after)
+            .await
+    }
+
+    /// [`Chain::append`] on a connection already held.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn append_on(
+        &mut self,
+        c: &mut Conn<'_>,
+        actor: &Actor,
+        action: &str,
+        entity: &str,
+        entity_id: impl ToString,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) -> Result<()> {
         let mut rec = AuditRecord {
             id: self.last_id + 1,
             at: crate::now(),
@@ -186,11 +226,25 @@ impl Chain {
         rec.hash = rec.compute_hash();
         let sql = "INSERT INTO audit_log (id, at, actor_id, actor_name, actor_unit_id, ip, action, entity, entity_id, before_json, after_json, prev_hash, hash) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-        exec_tx!(tx, c => sqlx::query(sql)
-            .bind(rec.id).bind(rec.at).bind(rec.actor_id).bind(rec.actor_name.clone()).bind(rec.actor_unit_id)
-            .bind(rec.ip.clone()).bind(rec.action.clone()).bind(rec.entity.clone()).bind(rec.entity_id.clone())
-            .bind(rec.before_json.clone()).bind(rec.after_json.clone()).bind(rec.prev_hash.clone()).bind(rec.hash.clone())
-            .execute(c).await)?;
+        c.exec(
+            sql,
+            &[
+                Val::I(rec.id),
+                Val::T(rec.at),
+                Val::OI(rec.actor_id),
+                Val::S(rec.actor_name),
+                Val::OI(rec.actor_unit_id),
+                Val::S(rec.ip),
+                Val::S(rec.action),
+                Val::S(rec.entity),
+                Val::S(rec.entity_id),
+                Val::OS(rec.before_json),
+                Val::OS(rec.after_json),
+                Val::S(rec.prev_hash),
+                Val::S(rec.hash.clone()),
+            ],
+        )
+        .await?;
         self.last_id = rec.id;
         self.prev_hash = rec.hash;
         Ok(())

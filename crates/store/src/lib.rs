@@ -185,6 +185,11 @@ macro_rules! row_struct {
                 Ok(Self { $( $f: row.try_get(stringify!($f))? ),* })
             }
         }
+        impl $crate::raw::FromRaw for $name {
+            fn from_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(Self { $( $f: row.get(stringify!($f))? ),* })
+            }
+        }
     };
 }
 

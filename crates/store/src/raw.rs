@@ -187,6 +187,155 @@ pub(crate) async fn for_each_row(
     .await
 }
 
+/// A type read from a row stepped on the raw handle: the structs of [`crate::row_struct!`]
+/// (by column name) and tuples (by position).
+pub(crate) trait FromRaw: Sized {
+    fn from_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+macro_rules! tuple_from_raw {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: rusqlite::types::FromSql),+> FromRaw for ($($t,)+) {
+            fn from_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(($(row.get::<_, $t>($i)?,)+))
+            }
+        }
+    };
+}
+tuple_from_raw!(A 0);
+tuple_from_raw!(A 0, B 1);
+tuple_from_raw!(A 0, B 1, C 2);
+tuple_from_raw!(A 0, B 1, C 2, D 3);
+tuple_from_raw!(A 0, B 1, C 2, D 3, E 4);
+tuple_from_raw!(A 0, B 1, C 2, D 3, E 4, F 5);
+
+/// A row type both engines read: by sqlx from PostgreSQL, by [`FromRaw`] from SQLite.
+pub(crate) trait AnyRow:
+    FromRaw + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin
+{
+}
+impl<T: FromRaw + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin> AnyRow for T {}
+
+/// A transaction's connection held for a run of short statements in a row (a report
+/// submission's dozen reads and writes).
+///
+/// On SQLite the handle is locked out of sqlx's worker thread once, and each statement
+/// then runs on it directly: one hand-over between threads for the whole run instead of
+/// two per statement, which under a burst of submissions is what the one writer spends
+/// most of its time on (ADR 0010). The statements are prepared once per run. On
+/// PostgreSQL each statement goes through sqlx as usual. SQL text is shared: `$1`, `$2`,
+/// … parameters, bound from [`Val`]s.
+pub(crate) enum Conn<'a> {
+    /// The locked SQLite handle and a rusqlite view of it. Fields drop in order: the
+    /// view (and its cached statements) before the lock is given back.
+    Sqlite {
+        c: rusqlite::Connection,
+        _lock: sqlx::sqlite::LockedSqliteHandle<'a>,
+    },
+    /// A PostgreSQL transaction's connection.
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+impl<'a> Conn<'a> {
+    /// The connection of `tx`, locked for direct use on SQLite.
+    pub(crate) async fn of(tx: &'a mut crate::Tx) -> Result<Conn<'a>> {
+        match tx {
+            crate::Tx::Sqlite(t) => {
+                let conn: &mut SqliteConnection = t;
+                let mut lock = conn.lock_handle().await?;
+                // SAFETY: as in `with_conn`: the handle stays valid and unused by sqlx
+                // while `lock` lives, and the rusqlite view neither closes it nor
+                // outlives it (it is dropped first, finalizing its statements).
+                let c = unsafe { rusqlite::Connection::from_handle(lock.as_raw_handle().as_ptr()) }
+                    .map_err(db_error)?;
+                Ok(Conn::Sqlite { c, _lock: lock })
+            }
+            crate::Tx::Postgres(t) => Ok(Conn::Postgres(t)),
+        }
+    }
+
+    /// Whether this is PostgreSQL (for `FOR UPDATE` and other engine-specific text).
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Conn::Postgres(_))
+    }
+
+    /// Every row of `sql`.
+    pub(crate) async fn all<T: AnyRow>(&mut self, sql: &str, binds: &[Val]) -> Result<Vec<T>> {
+        match self {
+            Conn::Sqlite { c, .. } => {
+                let run = || {
+                    let mut st = prepared(c, sql, binds)?;
+                    let mut rows = st.raw_query();
+                    let mut out = Vec::new();
+                    while let Some(r) = rows.next()? {
+                        out.push(T::from_raw(r)?);
+                    }
+                    Ok(out)
+                };
+                run().map_err(db_error)
+            }
+            Conn::Postgres(c) => Ok(crate::bind_vals!(
+                sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.to_string())),
+                binds.iter().cloned()
+            )
+            .fetch_all(&mut **c)
+            .await?),
+        }
+    }
+
+    /// The first row of `sql`, if any.
+    pub(crate) async fn one<T: AnyRow>(&mut self, sql: &str, binds: &[Val]) -> Result<Option<T>> {
+        match self {
+            Conn::Sqlite { c, .. } => {
+                let run = || {
+                    let mut st = prepared(c, sql, binds)?;
+                    let mut rows = st.raw_query();
+                    rows.next()?.map(T::from_raw).transpose()
+                };
+                run().map_err(db_error)
+            }
+            Conn::Postgres(c) => Ok(crate::bind_vals!(
+                sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.to_string())),
+                binds.iter().cloned()
+            )
+            .fetch_optional(&mut **c)
+            .await?),
+        }
+    }
+
+    /// Runs `sql`; returns the rows it changed.
+    pub(crate) async fn exec(&mut self, sql: &str, binds: &[Val]) -> Result<u64> {
+        match self {
+            Conn::Sqlite { c, .. } => {
+                let run = || Ok(prepared(c, sql, binds)?.raw_execute()? as u64);
+                run().map_err(db_error)
+            }
+            Conn::Postgres(c) => Ok(crate::bind_vals!(
+                sqlx::query(sqlx::AssertSqlSafe(sql.to_string())),
+                binds.iter().cloned()
+            )
+            .execute(&mut **c)
+            .await?
+            .rows_affected()),
+        }
+    }
+}
+
+/// `sql` prepared (from the run's cache) with `binds` bound to `$1`, `$2`, ….
+fn prepared<'c>(
+    c: &'c rusqlite::Connection,
+    sql: &str,
+    binds: &[Val],
+) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    let mut st = c.prepare_cached(sql)?;
+    for (i, v) in binds.iter().enumerate() {
+        if let Some(at) = st.parameter_index(&format!("${}", i + 1))? {
+            st.raw_bind_parameter(at, v)?;
+        }
+    }
+    Ok(st)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +366,99 @@ mod tests {
             Val::OI(None).to_sql().unwrap(),
             ToSqlOutput::Owned(Value::Null)
         ));
+    }
+
+    crate::row_struct! {
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Sample {
+            pub id: i64,
+            pub name: String,
+            pub note: Option<String>,
+            pub done: bool,
+            pub at: chrono::DateTime<chrono::Utc>,
+            pub on_day: Option<chrono::NaiveDate>,
+        }
+    }
+
+    /// What a held connection reads on SQLite is what sqlx reads from the same rows,
+    /// whoever wrote them; `$n` used twice binds once; `exec` counts changed rows.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_held_connection_reads_and_writes_as_sqlx_does() {
+        let dir = std::env::temp_dir().join(format!("gj-raw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("conn.db");
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+        }
+        let db = crate::Db::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-30T08:01:02.25Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 15);
+        crate::exec_tx!(&mut tx, c => sqlx::query("CREATE TABLE sample (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT, done BOOLEAN NOT NULL, at TEXT NOT NULL, on_day TEXT)").execute(c).await).unwrap();
+        // One row written by sqlx, one by the held connection.
+        crate::exec_tx!(&mut tx, c => sqlx::query("INSERT INTO sample VALUES (1, '甲', NULL, $1, $2, $3)").bind(true).bind(at).bind(day).execute(c).await).unwrap();
+        {
+            let mut c = Conn::of(&mut tx).await.unwrap();
+            let n = c
+                .exec(
+                    "INSERT INTO sample VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[
+                        Val::I(2),
+                        Val::S("乙".into()),
+                        Val::OS(Some("备注".into())),
+                        Val::B(false),
+                        Val::T(at),
+                        Val::D(None),
+                    ],
+                )
+                .await
+                .unwrap();
+            assert_eq!(n, 1);
+            let (same,): (i64,) = c
+                .one("SELECT $1 + $1", &[Val::I(21)])
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(same, 42);
+            let none: Option<Sample> = c
+                .one("SELECT * FROM sample WHERE id = $1", &[Val::I(9)])
+                .await
+                .unwrap();
+            assert!(none.is_none());
+        }
+        let raw: Vec<Sample> = Conn::of(&mut tx)
+            .await
+            .unwrap()
+            .all("SELECT * FROM sample ORDER BY id", &[])
+            .await
+            .unwrap();
+        let by_sqlx: Vec<Sample> = crate::on_tx!(&mut tx, c => sqlx::query_as("SELECT * FROM sample ORDER BY id").fetch_all(c).await).unwrap();
+        assert_eq!(raw, by_sqlx);
+        assert_eq!(raw.len(), 2);
+        assert_eq!(raw[0].at, at);
+        assert_eq!(raw[0].on_day, day);
+        assert!(raw[0].done && !raw[1].done);
+        assert_eq!(raw[1].note.as_deref(), Some("备注"));
+        // A failing statement is an error, and the connection goes on working.
+        let mut c = Conn::of(&mut tx).await.unwrap();
+        assert!(
+            c.exec("INSERT INTO sample (id) VALUES (3)", &[])
+                .await
+                .is_err()
+        );
+        let (n,): (i64,) = c
+            .one("SELECT COUNT(*) FROM sample", &[])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(n, 2);
+        drop(c);
+        tx.commit().await.unwrap();
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -380,10 +380,14 @@ pub async fn get(db: &Db, actor: &Actor, id: i64, p: Permission) -> Result<Proje
 }
 
 pub(crate) async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<Project>> {
+    by_id_on(&mut crate::raw::Conn::of(tx).await?, id).await
+}
+
+/// One project, on a connection already held.
+pub(crate) async fn by_id_on(c: &mut crate::raw::Conn<'_>, id: i64) -> Result<Option<Project>> {
     let sql = format!("{SELECT} WHERE p.id = $2");
-    Ok(
-        on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(this_year()).bind(id).fetch_optional(c).await)?,
-    )
+    c.one(&sql, &[crate::Val::I(this_year()), crate::Val::I(id)])
+        .await
 }
 
 row_struct! {

@@ -139,7 +139,16 @@ pub async fn current_rule(db: &Db) -> Result<(i64, LightRule)> {
 }
 
 async fn current_rule_tx(tx: &mut Tx) -> Result<(i64, LightRule)> {
-    let row: Option<RuleRow> = on_tx!(tx, c => sqlx::query_as("SELECT * FROM light_rule ORDER BY version DESC LIMIT 1").fetch_optional(c).await)?;
+    current_rule_on(&mut crate::raw::Conn::of(tx).await?).await
+}
+
+async fn current_rule_on(c: &mut crate::raw::Conn<'_>) -> Result<(i64, LightRule)> {
+    let row: Option<RuleRow> = c
+        .one(
+            "SELECT * FROM light_rule ORDER BY version DESC LIMIT 1",
+            &[],
+        )
+        .await?;
     Ok(row
         .map(|r| (r.version, r.parsed()))
         .unwrap_or((0, LightRule::yinchuan())))
@@ -390,10 +399,24 @@ pub async fn latest_open(db: &Db) -> Result<Option<Period>> {
 
 /// One period, read inside a transaction.
 pub async fn period_tx(tx: &mut Tx, year: i32, month: u32) -> Result<Option<Period>> {
+    period_on(&mut crate::raw::Conn::of(tx).await?, year, month).await
+}
+
+/// One period, on a connection already held.
+pub(crate) async fn period_on(
+    c: &mut crate::raw::Conn<'_>,
+    year: i32,
+    month: u32,
+) -> Result<Option<Period>> {
     let sql = format!("{PERIOD} WHERE year = $1 AND month = $2");
-    Ok(
-        on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(i64::from(year)).bind(i64::from(month)).fetch_optional(c).await)?,
+    c.one(
+        &sql,
+        &[
+            crate::Val::I(i64::from(year)),
+            crate::Val::I(i64::from(month)),
+        ],
     )
+    .await
 }
 
 // ---------------------------------------------------------------- inbox

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::Val;
-use crate::project::{Project, by_id_tx, in_scope};
+use crate::project::{self, Project, by_id_tx, in_scope};
+use crate::raw::Conn;
 use gongjian_domain::money::{self, MoneyUnit};
 use gongjian_domain::report::{self as dr, Action, Flag, PhotoFacts, Status, Submission};
 
@@ -186,30 +187,41 @@ pub(super) async fn report_tx(
     year: i32,
     month: u32,
 ) -> Result<Option<Report>> {
-    let mut sql = format!("{REPORT} WHERE project_id = $1 AND year = $2 AND month = $3");
-    if matches!(tx, Tx::Postgres(_)) {
-        sql.push_str(" FOR UPDATE");
-    }
-    Ok(
-        on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(project_id).bind(i64::from(year)).bind(i64::from(month)).fetch_optional(c).await)?,
-    )
+    report_on(&mut Conn::of(tx).await?, project_id, year, month).await
 }
 
-async fn report_by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<Report>> {
-    let mut sql = format!("{REPORT} WHERE id = $1");
-    if matches!(tx, Tx::Postgres(_)) {
-        sql.push_str(" FOR UPDATE");
-    }
-    Ok(
-        on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(c).await)?,
+/// The month's report of a project, locked for update on PostgreSQL.
+async fn report_on(
+    c: &mut Conn<'_>,
+    project_id: i64,
+    year: i32,
+    month: u32,
+) -> Result<Option<Report>> {
+    let lock = if c.is_postgres() { " FOR UPDATE" } else { "" };
+    let sql = format!("{REPORT} WHERE project_id = $1 AND year = $2 AND month = $3{lock}");
+    c.one(
+        &sql,
+        &[
+            Val::I(project_id),
+            Val::I(i64::from(year)),
+            Val::I(i64::from(month)),
+        ],
     )
+    .await
 }
 
-async fn photos_tx(tx: &mut Tx, report_id: i64) -> Result<Vec<PhotoMeta>> {
-    let sql = format!("{PHOTO} WHERE report_id = $1 ORDER BY id");
-    Ok(
-        on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(report_id).fetch_all(c).await)?,
+async fn report_by_id_on(c: &mut Conn<'_>, id: i64) -> Result<Option<Report>> {
+    let lock = if c.is_postgres() { " FOR UPDATE" } else { "" };
+    c.one(&format!("{REPORT} WHERE id = $1{lock}"), &[Val::I(id)])
+        .await
+}
+
+async fn photos_on(c: &mut Conn<'_>, report_id: i64) -> Result<Vec<PhotoMeta>> {
+    c.all(
+        &format!("{PHOTO} WHERE report_id = $1 ORDER BY id"),
+        &[Val::I(report_id)],
     )
+    .await
 }
 
 fn require(actor: &Actor, p: Permission, project: &Project) -> Result<()> {
@@ -319,7 +331,7 @@ struct Before {
 }
 
 /// Reads [`Before`] for month `(year, month)`.
-async fn before(tx: &mut Tx, project_id: i64, year: i32, month: u32) -> Result<Before> {
+async fn before(c: &mut Conn<'_>, project_id: i64, year: i32, month: u32) -> Result<Before> {
     let ym = i64::from(year) * 12 + i64::from(month);
     // `m{month}` is one of twelve fixed column names, never user text.
     let sql = format!(
@@ -337,7 +349,16 @@ async fn before(tx: &mut Tx, project_id: i64, year: i32, month: u32) -> Result<B
         Option<i64>,
         Option<i64>,
     );
-    let r: Row = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(project_id).bind(i64::from(year)).bind(ym).bind(i64::from(month)).fetch_one(c).await)?;
+    let binds = [
+        Val::I(project_id),
+        Val::I(i64::from(year)),
+        Val::I(ym),
+        Val::I(i64::from(month)),
+    ];
+    let r: Row = c
+        .one(&sql, &binds)
+        .await?
+        .ok_or_else(|| StoreError::not_found("项目", "project", project_id))?;
     Ok(Before {
         since_start: r.0 + r.4.unwrap_or(0),
         year: r.5.unwrap_or(0),
@@ -351,7 +372,7 @@ async fn before(tx: &mut Tx, project_id: i64, year: i32, month: u32) -> Result<B
 
 /// Last month's progress text and photo hashes, in one statement.
 async fn last_month(
-    tx: &mut Tx,
+    c: &mut Conn<'_>,
     project_id: i64,
     year: i32,
     month: u32,
@@ -361,8 +382,12 @@ async fn last_month(
     } else {
         (year, month - 1)
     };
-    let rows: Vec<(String, Option<String>)> = on_tx!(tx, c => sqlx::query_as("SELECT r.progress_text, ph.hash FROM report r LEFT JOIN report_photo ph ON ph.report_id = r.id WHERE r.project_id = $1 AND r.year = $2 AND r.month = $3 ORDER BY ph.id")
-        .bind(project_id).bind(i64::from(py)).bind(i64::from(pm)).fetch_all(c).await)?;
+    let rows: Vec<(String, Option<String>)> = c
+        .all(
+            "SELECT r.progress_text, ph.hash FROM report r LEFT JOIN report_photo ph ON ph.report_id = r.id WHERE r.project_id = $1 AND r.year = $2 AND r.month = $3 ORDER BY ph.id",
+            &[Val::I(project_id), Val::I(i64::from(py)), Val::I(i64::from(pm))],
+        )
+        .await?;
     let Some(text) = rows.first().map(|r| r.0.clone()) else {
         return Ok(None);
     };
@@ -371,7 +396,7 @@ async fn last_month(
 
 #[allow(clippy::too_many_arguments)]
 async fn submission_flags(
-    tx: &mut Tx,
+    c: &mut Conn<'_>,
     project: &Project,
     year: i32,
     month: u32,
@@ -381,8 +406,8 @@ async fn submission_flags(
     photos: &[PhotoMeta],
     before: &Before,
 ) -> Result<(Vec<DomainError>, Vec<Flag>)> {
-    let (_, rule) = current_rule_tx(tx).await?;
-    let last = last_month(tx, project.id, year, month).await?;
+    let (_, rule) = current_rule_on(c).await?;
+    let last = last_month(c, project.id, year, month).await?;
     let facts: Vec<PhotoFacts> = photos.iter().map(PhotoMeta::facts).collect();
     let sub = Submission {
         year,
@@ -403,7 +428,7 @@ async fn submission_flags(
 }
 
 async fn keep_version(
-    tx: &mut Tx,
+    c: &mut Conn<'_>,
     report: &Report,
     photos: &[PhotoMeta],
     action: Action,
@@ -414,9 +439,20 @@ async fn keep_version(
         "report": report,
         "photos": photos.iter().map(|p| serde_json::json!({"id": p.id, "name": p.name, "hash": p.hash})).collect::<Vec<_>>(),
     });
-    exec_tx!(tx, c => sqlx::query("INSERT INTO report_version (report_id, version, action, status, snapshot, reason, actor_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(report.id).bind(report.version).bind(action.as_str()).bind(report.status.clone())
-        .bind(snapshot.to_string()).bind(reason.map(str::to_string)).bind(actor.name.clone()).bind(crate::now()).execute(c).await)?;
+    c.exec(
+        "INSERT INTO report_version (report_id, version, action, status, snapshot, reason, actor_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            Val::I(report.id),
+            Val::I(report.version),
+            Val::S(action.as_str().into()),
+            Val::S(report.status.clone()),
+            Val::S(snapshot.to_string()),
+            Val::OS(reason.map(str::to_string)),
+            Val::S(actor.name.clone()),
+            Val::T(crate::now()),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -475,11 +511,32 @@ pub async fn save(
     if !matches!(action, Action::Save | Action::Submit) {
         return Err(dr::next(None, action).unwrap_err().into());
     }
-    let project = by_id_tx(tx, project_id)
+    // Photos added or removed change their rows first, as before the rest: they need the
+    // report's id, so a new report gets its draft row here (rolled back with the rest if
+    // anything below refuses the save).
+    let photo_change = !photos.is_empty() || !remove_photos.is_empty();
+    let mut drafted = None;
+    if photo_change {
+        let id = match report_tx(tx, project_id, year, month).await? {
+            Some(r) => r.id,
+            None => {
+                let id = insert_draft(&mut Conn::of(tx).await?, project_id, year, month).await?;
+                drafted = Some(id);
+                id
+            }
+        };
+        for pid in remove_photos {
+            exec_tx!(tx, c => sqlx::query("DELETE FROM report_photo WHERE id = $1 AND report_id = $2").bind(*pid).bind(id).execute(c).await)?;
+        }
+        add_photos(tx, id, photos).await?;
+    }
+    // Everything else runs on the connection held once (see `raw::Conn`).
+    let c = &mut Conn::of(tx).await?;
+    let project = project::by_id_on(c, project_id)
         .await?
         .ok_or_else(|| StoreError::not_found("项目", "project", project_id))?;
     require(actor, Permission::ReportWrite, &project)?;
-    let period = period_tx(tx, year, month).await?.ok_or_else(|| {
+    let period = period_on(c, year, month).await?.ok_or_else(|| {
         StoreError::Invalid(DomainError::new(
             "period",
             format!("{year} 年 {month} 月的报送期尚未开启，请联系重点项目办。"),
@@ -497,7 +554,10 @@ pub async fn save(
         )
         .into());
     }
-    let existing = report_tx(tx, project_id, year, month).await?;
+    // A draft made just above for the photos is new all the same.
+    let existing = report_on(c, project_id, year, month)
+        .await?
+        .filter(|r| Some(r.id) != drafted);
     let to = dr::next(existing.as_ref().map(Report::state), action)?;
     let submitting = action == Action::Submit;
     let parsed = parse_input(input, submitting)?;
@@ -513,24 +573,16 @@ pub async fn save(
         .into());
     }
     let now = crate::now();
-    let report_id = match &existing {
-        Some(r) => r.id,
-        None => {
-            on_tx!(tx, c => sqlx::query_scalar("INSERT INTO report (project_id, year, month, status, version, created_at, updated_at) VALUES ($1, $2, $3, 'draft', 0, $4, $4) RETURNING id")
-                .bind(project_id).bind(i64::from(year)).bind(i64::from(month)).bind(now).fetch_one(c).await)?
-        }
+    let report_id = match (&existing, drafted) {
+        (Some(r), _) => r.id,
+        (None, Some(id)) => id,
+        (None, None) => insert_draft(c, project_id, year, month).await?,
     };
-    if !remove_photos.is_empty() {
-        for pid in remove_photos {
-            exec_tx!(tx, c => sqlx::query("DELETE FROM report_photo WHERE id = $1 AND report_id = $2").bind(*pid).bind(report_id).execute(c).await)?;
-        }
-    }
     // A new report with no photos sent has none: no need to read them back.
-    let all_photos = if existing.is_none() && photos.is_empty() {
+    let all_photos = if existing.is_none() && !photo_change {
         Vec::new()
     } else {
-        add_photos(tx, report_id, photos).await?;
-        photos_tx(tx, report_id).await?
+        photos_on(c, report_id).await?
     };
     if all_photos.len() > MAX_PHOTOS {
         return Err(DomainError::new(
@@ -547,11 +599,11 @@ pub async fn save(
         .into());
     }
     let mut flags = Vec::new();
-    let before = before(tx, project_id, year, month).await?;
+    let before = before(c, project_id, year, month).await?;
     if submitting {
         let note = parsed.note.clone().unwrap_or_default();
         let (errs, f) = submission_flags(
-            tx,
+            c,
             &project,
             year,
             month,
@@ -583,19 +635,45 @@ pub async fn save(
     }
     let late = submitting && period.is_late(now);
     let version = existing.as_ref().map_or(0, |r| r.version) + 1;
-    let report: Report = on_tx!(tx, c => sqlx::query_as(concat!("UPDATE report SET status = $1, month_amount = $2, progress_text = $3, milestone = $4, started = $5, start_date = $6, problems = $7, next_steps = $8, note = $9, flags = $10, late = $11, version = $12, updated_at = $13, \
-        submitted_at = CASE WHEN $14 THEN $13 ELSE submitted_at END, submitted_by = CASE WHEN $14 THEN $15 ELSE submitted_by END WHERE id = $16 RETURNING ", report_cols!()))
-        .bind(to.as_str()).bind(parsed.amount).bind(input.progress_text.trim().to_string()).bind(parsed.milestone.clone())
-        .bind(input.started).bind(parsed.start_date).bind(parsed.problems.clone()).bind(parsed.steps.clone()).bind(parsed.note.clone())
-        .bind(serde_json::to_string(&flags).expect("serialisable")).bind(late).bind(version).bind(now)
-        .bind(submitting).bind(actor.name.clone()).bind(report_id).fetch_one(c).await)?;
+    let update = concat!(
+        "UPDATE report SET status = $1, month_amount = $2, progress_text = $3, milestone = $4, started = $5, start_date = $6, problems = $7, next_steps = $8, note = $9, flags = $10, late = $11, version = $12, updated_at = $13, \
+        submitted_at = CASE WHEN $14 THEN $13 ELSE submitted_at END, submitted_by = CASE WHEN $14 THEN $15 ELSE submitted_by END WHERE id = $16 RETURNING ",
+        report_cols!()
+    );
+    let report: Report = c
+        .one(
+            update,
+            &[
+                Val::S(to.as_str().into()),
+                Val::I(parsed.amount),
+                Val::S(input.progress_text.trim().to_string()),
+                Val::OS(parsed.milestone.clone()),
+                Val::B(input.started),
+                Val::D(parsed.start_date),
+                Val::OS(parsed.problems.clone()),
+                Val::S(parsed.steps.clone()),
+                Val::OS(parsed.note.clone()),
+                Val::S(serde_json::to_string(&flags).expect("serialisable")),
+                Val::B(late),
+                Val::I(version),
+                Val::T(now),
+                Val::B(submitting),
+                Val::S(actor.name.clone()),
+                Val::I(report_id),
+            ],
+        )
+        .await?
+        .ok_or_else(|| StoreError::not_found("月报", "report", report_id))?;
     if submitting && input.started && !project.started {
-        exec_tx!(tx, c => sqlx::query("UPDATE project SET started = $1, start_date = COALESCE(start_date, $2), updated_at = $3 WHERE id = $4")
-            .bind(true).bind(parsed.start_date).bind(now).bind(project_id).execute(c).await)?;
+        c.exec(
+            "UPDATE project SET started = $1, start_date = COALESCE(start_date, $2), updated_at = $3 WHERE id = $4",
+            &[Val::B(true), Val::D(parsed.start_date), Val::T(now), Val::I(project_id)],
+        )
+        .await?;
     }
-    keep_version(tx, &report, &all_photos, action, None, actor).await?;
-    audit::record(
-        tx,
+    keep_version(c, &report, &all_photos, action, None, actor).await?;
+    audit::record_on(
+        c,
         actor,
         action.as_str(),
         "report",
@@ -616,6 +694,23 @@ pub async fn save(
     })
 }
 
+/// Inserts an empty draft report for the month; returns its id.
+async fn insert_draft(c: &mut Conn<'_>, project_id: i64, year: i32, month: u32) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(
+            "INSERT INTO report (project_id, year, month, status, version, created_at, updated_at) VALUES ($1, $2, $3, 'draft', 0, $4, $4) RETURNING id",
+            &[
+                Val::I(project_id),
+                Val::I(i64::from(year)),
+                Val::I(i64::from(month)),
+                Val::T(crate::now()),
+            ],
+        )
+        .await?
+        .ok_or_else(|| StoreError::not_found("月报", "report", project_id))?;
+    Ok(id)
+}
+
 /// Returns (with a reason), approves or locks a report.
 pub async fn review(
     tx: &mut Tx,
@@ -624,7 +719,7 @@ pub async fn review(
     action: Action,
     reason: Option<&str>,
 ) -> Result<Report> {
-    let r = report_by_id_tx(tx, report_id)
+    let r = report_by_id_on(&mut Conn::of(tx).await?, report_id)
         .await?
         .ok_or_else(|| StoreError::not_found("月报", "report", report_id))?;
     let project = by_id_tx(tx, r.project_id)
@@ -653,11 +748,12 @@ pub async fn review(
     let now = crate::now();
     exec_tx!(tx, c => sqlx::query("UPDATE report SET status = $1, version = version + 1, reviewed_at = $2, reviewed_by = $3, return_reason = CASE WHEN $4 THEN $5 ELSE return_reason END, updated_at = $2 WHERE id = $6")
         .bind(to.as_str()).bind(now).bind(actor.name.clone()).bind(action == Action::Return).bind(reason.map(str::to_string)).bind(report_id).execute(c).await)?;
-    let after = report_by_id_tx(tx, report_id).await?.expect("exists");
-    let photos = photos_tx(tx, report_id).await?;
-    keep_version(tx, &after, &photos, action, reason, actor).await?;
-    audit::record(
-        tx,
+    let c = &mut Conn::of(tx).await?;
+    let after = report_by_id_on(c, report_id).await?.expect("exists");
+    let photos = photos_on(c, report_id).await?;
+    keep_version(c, &after, &photos, action, reason, actor).await?;
+    audit::record_on(
+        c,
         actor,
         action.as_str(),
         "report",
@@ -677,7 +773,7 @@ pub async fn amend(
     input: &ReportInput,
     reason: &str,
 ) -> Result<Report> {
-    let r = report_by_id_tx(tx, report_id)
+    let r = report_by_id_on(&mut Conn::of(tx).await?, report_id)
         .await?
         .ok_or_else(|| StoreError::not_found("月报", "report", report_id))?;
     let project = by_id_tx(tx, r.project_id)
@@ -707,11 +803,12 @@ pub async fn amend(
     exec_tx!(tx, c => sqlx::query("UPDATE report SET month_amount = $1, progress_text = $2, milestone = $3, started = $4, start_date = $5, problems = $6, next_steps = $7, note = $8, version = version + 1, updated_at = $9 WHERE id = $10")
         .bind(parsed.amount).bind(input.progress_text.trim().to_string()).bind(parsed.milestone.clone()).bind(input.started)
         .bind(parsed.start_date).bind(parsed.problems.clone()).bind(parsed.steps.clone()).bind(parsed.note.clone()).bind(now).bind(report_id).execute(c).await)?;
-    let after = report_by_id_tx(tx, report_id).await?.expect("exists");
-    let photos = photos_tx(tx, report_id).await?;
-    keep_version(tx, &after, &photos, Action::Amend, Some(reason), actor).await?;
-    audit::record(
-        tx,
+    let c = &mut Conn::of(tx).await?;
+    let after = report_by_id_on(c, report_id).await?.expect("exists");
+    let photos = photos_on(c, report_id).await?;
+    keep_version(c, &after, &photos, Action::Amend, Some(reason), actor).await?;
+    audit::record_on(
+        c,
         actor,
         "amend",
         "report",
