@@ -111,14 +111,29 @@ impl Sql {
         self
     }
 
-    /// Appends ` AND <col> LIKE %q%` when `q` is given.
+    /// Appends ` AND <col> contains q` when `q` is given, in any letter case on both
+    /// engines: `LOWER(col) LIKE LOWER(%q%)`. (SQLite's LIKE ignores ASCII case,
+    /// PostgreSQL's does not; both sides folded by the same engine agree everywhere.)
     pub fn and_like(&mut self, cols: &[&str], q: Option<&str>) -> &mut Self {
-        self.and_contains(cols, q, "LIKE")
+        let lowered: Vec<String> = cols.iter().map(|c| format!("LOWER({c})")).collect();
+        let lowered: Vec<&str> = lowered.iter().map(String::as_str).collect();
+        self.and_pattern(&lowered, q, "LIKE", ("LOWER(", ")"))
     }
 
     /// [`Sql::and_like`] with the operator given: `LIKE`, or `ILIKE` on PostgreSQL, where
     /// LIKE is case-sensitive, so that ASCII letters match in any case on both engines.
     pub fn and_contains(&mut self, cols: &[&str], q: Option<&str>, op: &'static str) -> &mut Self {
+        self.and_pattern(cols, q, op, ("", ""))
+    }
+
+    /// `cols` compared with `op` to `%q%`, the bound pattern wrapped in `wrap`.
+    fn and_pattern(
+        &mut self,
+        cols: &[&str],
+        q: Option<&str>,
+        op: &'static str,
+        wrap: (&'static str, &'static str),
+    ) -> &mut Self {
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
             let pat = format!(
                 "%{}%",
@@ -135,7 +150,9 @@ impl Sql {
                     .push(" ")
                     .push(op)
                     .push(" ")
+                    .push(wrap.0)
                     .bind(pat.clone())
+                    .push(wrap.1)
                     .push(" ESCAPE '\\'");
             }
             self.push(")");
@@ -379,7 +396,7 @@ mod tests {
         s.and_like(&["a", "b"], Some("50%_x"));
         assert_eq!(
             s.text,
-            "W AND (a LIKE $1 ESCAPE '\\' OR b LIKE $2 ESCAPE '\\')"
+            "W AND (LOWER(a) LIKE LOWER($1) ESCAPE '\\' OR LOWER(b) LIKE LOWER($2) ESCAPE '\\')"
         );
         assert!(matches!(&s.vals[0], Val::S(p) if p == "%50\\%\\_x%"));
     }

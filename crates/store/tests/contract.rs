@@ -504,3 +504,61 @@ both_engines!(leaders_are_scoped_by_unit, |t| {
         1
     );
 });
+
+both_engines!(list_searches_ignore_letter_case_on_both_engines, |t| {
+    // PostgreSQL's LIKE tells "FGW" from "fgw"; SQLite's does not. Every list search
+    // answers the same on both.
+    city(&t.db).await;
+    add_user(&t.db, "ZhangSan", "fgw", &["department"]).await;
+    let a = Actor::cli();
+    let units = |q: &'static str| {
+        let db = t.db.clone();
+        let a = a.clone();
+        async move {
+            let f = UnitFilter {
+                q: Some(q.into()),
+                ..Default::default()
+            };
+            let r = unit::list(&db, &a, &f, Page::new(None, None))
+                .await
+                .unwrap();
+            r.items.into_iter().map(|u| u.code).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(units("FGW").await, ["fgw"]);
+    assert_eq!(units("Dc-ZJJ").await, ["dc-zjj"]);
+    assert_eq!(units("发展和改革").await, ["fgw"]);
+    assert!(units("fgx").await.is_empty());
+    let users = |q: &'static str| {
+        let db = t.db.clone();
+        let a = a.clone();
+        async move {
+            let f = user::UserFilter {
+                q: Some(q.into()),
+                ..Default::default()
+            };
+            let r = user::list(&db, &a, &f, Page::new(None, None))
+                .await
+                .unwrap();
+            r.items.into_iter().map(|u| u.username).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(users("zhangsan").await, ["ZhangSan"]);
+    assert_eq!(users("ANGSA").await, ["ZhangSan"]);
+    // `%` and `_` are literal, in any case.
+    assert!(users("z_a").await.is_empty());
+    let divs = division::list(
+        &t.db,
+        &a,
+        &DivisionFilter {
+            q: Some("东城".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        divs.into_iter().map(|d| d.code).collect::<Vec<_>>(),
+        ["370102"]
+    );
+});
