@@ -111,10 +111,15 @@ impl Sql {
         self
     }
 
-    /// Appends ` AND <col> contains q` when `q` is given, in any letter case on both
-    /// engines: `LOWER(col) LIKE LOWER(%q%)`. (SQLite's LIKE ignores ASCII case,
-    /// PostgreSQL's does not; both sides folded by the same engine agree everywhere.)
+    /// Appends ` AND <col> contains q` when `q` is given, ignoring ASCII letter case on
+    /// both engines. SQLite's LIKE ignores it, PostgreSQL's does not, so a text with
+    /// ASCII letters is compared as `LOWER(col) LIKE LOWER(%q%)` (each engine folding both
+    /// sides alike); any other text (Chinese, digits) as plain `col LIKE %q%`, which needs
+    /// no folding and spares SQLite a `LOWER` per row (a third of a 100,000-row search).
     pub fn and_like(&mut self, cols: &[&str], q: Option<&str>) -> &mut Self {
+        if !q.is_some_and(|q| q.chars().any(|c| c.is_ascii_alphabetic())) {
+            return self.and_contains(cols, q, "LIKE");
+        }
         let lowered: Vec<String> = cols.iter().map(|c| format!("LOWER({c})")).collect();
         let lowered: Vec<&str> = lowered.iter().map(String::as_str).collect();
         self.and_pattern(&lowered, q, "LIKE", ("LOWER(", ")"))
@@ -399,5 +404,10 @@ mod tests {
             "W AND (LOWER(a) LIKE LOWER($1) ESCAPE '\\' OR LOWER(b) LIKE LOWER($2) ESCAPE '\\')"
         );
         assert!(matches!(&s.vals[0], Val::S(p) if p == "%50\\%\\_x%"));
+        // Without ASCII letters there is no case to fold.
+        let mut s = Sql::new("W");
+        s.and_like(&["a"], Some("物流_1"));
+        assert_eq!(s.text, "W AND (a LIKE $1 ESCAPE '\\')");
+        assert!(matches!(&s.vals[0], Val::S(p) if p == "%物流\\_1%"));
     }
 }
