@@ -126,6 +126,45 @@ impl Chain {
         Ok(Chain { last_id, prev_hash })
     }
 
+    /// Chains the next record after the held head and returns its row of values, in the
+    /// order of [`INSERT`].
+    fn link(&mut self, actor: &Actor, at: DateTime<Utc>, entry: Entry<'_>) -> Vec<Val> {
+        let (action, entity, entity_id, before_json, after_json) = entry;
+        let mut rec = AuditRecord {
+            id: self.last_id + 1,
+            at,
+            actor_id: actor.user_id,
+            actor_name: actor.name.clone(),
+            actor_unit_id: actor.unit_id,
+            ip: actor.ip.clone(),
+            action: action.to_string(),
+            entity: entity.to_string(),
+            entity_id,
+            before_json,
+            after_json,
+            prev_hash: std::mem::take(&mut self.prev_hash),
+            hash: String::new(),
+        };
+        rec.hash = rec.compute_hash();
+        self.last_id = rec.id;
+        self.prev_hash = rec.hash.clone();
+        vec![
+            Val::I(rec.id),
+            Val::T(rec.at),
+            Val::OI(rec.actor_id),
+            Val::S(rec.actor_name),
+            Val::OI(rec.actor_unit_id),
+            Val::S(rec.ip),
+            Val::S(rec.action),
+            Val::S(rec.entity),
+            Val::S(rec.entity_id),
+            Val::OS(rec.before_json),
+            Val::OS(rec.after_json),
+            Val::S(rec.prev_hash),
+            Val::S(rec.hash),
+        ]
+    }
+
     /// Appends many records after the held head in as few statements as possible (bulk
     /// imports). Each item: action, entity, entity id, before, after.
     pub async fn append_many(
@@ -135,48 +174,8 @@ impl Chain {
         items: Vec<Entry<'_>>,
     ) -> Result<()> {
         let at = crate::now();
-        let mut rows = Vec::with_capacity(items.len());
-        for (action, entity, entity_id, before, after) in items {
-            let mut rec = AuditRecord {
-                id: self.last_id + 1,
-                at,
-                actor_id: actor.user_id,
-                actor_name: actor.name.clone(),
-                actor_unit_id: actor.unit_id,
-                ip: actor.ip.clone(),
-                action: action.to_string(),
-                entity: entity.to_string(),
-                entity_id,
-                before_json: before,
-                after_json: after,
-                prev_hash: std::mem::take(&mut self.prev_hash),
-                hash: String::new(),
-            };
-            rec.hash = rec.compute_hash();
-            self.last_id = rec.id;
-            self.prev_hash = rec.hash.clone();
-            rows.push(vec![
-                Val::I(rec.id),
-                Val::T(rec.at),
-                Val::OI(rec.actor_id),
-                Val::S(rec.actor_name),
-                Val::OI(rec.actor_unit_id),
-                Val::S(rec.ip),
-                Val::S(rec.action),
-                Val::S(rec.entity),
-                Val::S(rec.entity_id),
-                Val::OS(rec.before_json),
-                Val::OS(rec.after_json),
-                Val::S(rec.prev_hash),
-                Val::S(rec.hash),
-            ]);
-        }
-        crate::sql::insert_rows(
-            tx,
-            "INSERT INTO audit_log (id, at, actor_id, actor_name, actor_unit_id, ip, action, entity, entity_id, before_json, after_json, prev_hash, hash)",
-            rows,
-        )
-        .await
+        let rows = items.into_iter().map(|e| self.link(actor, at, e)).collect();
+        crate::sql::insert_rows(tx, INSERT, rows).await
     }
 
     /// Appends one record after the held head.
@@ -208,48 +207,23 @@ impl Chain {
         before: Option<&Value>,
         after: Option<&Value>,
     ) -> Result<()> {
-        let mut rec = AuditRecord {
-            id: self.last_id + 1,
-            at: crate::now(),
-            actor_id: actor.user_id,
-            actor_name: actor.name.clone(),
-            actor_unit_id: actor.unit_id,
-            ip: actor.ip.clone(),
-            action: action.to_string(),
-            entity: entity.to_string(),
-            entity_id: entity_id.to_string(),
-            before_json: before.map(Value::to_string),
-            after_json: after.map(Value::to_string),
-            prev_hash: self.prev_hash.clone(),
-            hash: String::new(),
-        };
-        rec.hash = rec.compute_hash();
-        let sql = "INSERT INTO audit_log (id, at, actor_id, actor_name, actor_unit_id, ip, action, entity, entity_id, before_json, after_json, prev_hash, hash) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-        c.exec(
-            sql,
-            &[
-                Val::I(rec.id),
-                Val::T(rec.at),
-                Val::OI(rec.actor_id),
-                Val::S(rec.actor_name),
-                Val::OI(rec.actor_unit_id),
-                Val::S(rec.ip),
-                Val::S(rec.action),
-                Val::S(rec.entity),
-                Val::S(rec.entity_id),
-                Val::OS(rec.before_json),
-                Val::OS(rec.after_json),
-                Val::S(rec.prev_hash),
-                Val::S(rec.hash.clone()),
-            ],
-        )
-        .await?;
-        self.last_id = rec.id;
-        self.prev_hash = rec.hash;
+        let entry = (
+            action,
+            entity,
+            entity_id.to_string(),
+            before.map(Value::to_string),
+            after.map(Value::to_string),
+        );
+        let row = self.link(actor, crate::now(), entry);
+        let sql =
+            format!("{INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+        c.exec(&sql, &row).await?;
         Ok(())
     }
 }
+
+/// The head of every insert into the log.
+const INSERT: &str = "INSERT INTO audit_log (id, at, actor_id, actor_name, actor_unit_id, ip, action, entity, entity_id, before_json, after_json, prev_hash, hash)";
 
 /// The first broken link of the chain, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,14 +8,18 @@
 
 mod import;
 mod lights;
+mod location;
 mod read;
 mod recompute;
+mod seed;
 mod write;
 
 pub use import::*;
 pub use lights::*;
+pub use location::*;
 pub use read::*;
 pub use recompute::*;
+pub use seed::*;
 pub use write::*;
 
 use crate::{Actor, Db, Result, StoreError, Tx, audit, exec_tx, on_db, on_tx, row_struct};
