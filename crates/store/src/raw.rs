@@ -222,14 +222,14 @@ impl<T: FromRaw + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpi
 /// On SQLite the handle is locked out of sqlx's worker thread once, and each statement
 /// then runs on it directly: one hand-over between threads for the whole run instead of
 /// two per statement, which under a burst of submissions is what the one writer spends
-/// most of its time on (ADR 0010). The statements are prepared once per run. On
-/// PostgreSQL each statement goes through sqlx as usual. SQL text is shared: `$1`, `$2`,
+/// most of its time on (ADR 0010). Statements are prepared once per write batch and
+/// kept by the writer until it gives the connection back. On PostgreSQL each statement goes through sqlx as usual. SQL text is shared: `$1`, `$2`,
 /// … parameters, bound from [`Val`]s.
 pub(crate) enum Conn<'a> {
-    /// The locked SQLite handle and a rusqlite view of it. Fields drop in order: the
-    /// view (and its cached statements) before the lock is given back.
+    /// The locked SQLite handle and the writer's rusqlite view of it, which keeps the
+    /// statements prepared in this batch ([`crate::writer::SqliteTx::hold`]).
     Sqlite {
-        c: rusqlite::Connection,
+        c: &'a mut rusqlite::Connection,
         _lock: sqlx::sqlite::LockedSqliteHandle<'a>,
     },
     /// A PostgreSQL transaction's connection.
@@ -240,16 +240,7 @@ impl<'a> Conn<'a> {
     /// The connection of `tx`, locked for direct use on SQLite.
     pub(crate) async fn of(tx: &'a mut crate::Tx) -> Result<Conn<'a>> {
         match tx {
-            crate::Tx::Sqlite(t) => {
-                let conn: &mut SqliteConnection = t;
-                let mut lock = conn.lock_handle().await?;
-                // SAFETY: as in `with_conn`: the handle stays valid and unused by sqlx
-                // while `lock` lives, and the rusqlite view neither closes it nor
-                // outlives it (it is dropped first, finalizing its statements).
-                let c = unsafe { rusqlite::Connection::from_handle(lock.as_raw_handle().as_ptr()) }
-                    .map_err(db_error)?;
-                Ok(Conn::Sqlite { c, _lock: lock })
-            }
+            crate::Tx::Sqlite(t) => t.hold().await,
             crate::Tx::Postgres(t) => Ok(Conn::Postgres(t)),
         }
     }
@@ -458,6 +449,30 @@ mod tests {
         assert_eq!(n, 2);
         drop(c);
         tx.commit().await.unwrap();
+        // The batch's prepared statements went with it: sqlx panics if it closes a
+        // connection with any still open, and the pool may close it from now on.
+        let crate::Db::Sqlite(s) = &db else {
+            unreachable!()
+        };
+        assert!(!s.writer.holds_statements().await);
+        // A later batch prepares afresh and reads what the first one wrote.
+        let mut tx = db.begin().await.unwrap();
+        let (n,): (i64,) = Conn::of(&mut tx)
+            .await
+            .unwrap()
+            .one(
+                "SELECT COUNT(*) FROM sample WHERE done = $1",
+                &[Val::B(true)],
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(n, 1);
+        // Dropped, it is rolled back by the next holder of the writer, which gives the
+        // connection back without them too.
+        drop(tx);
+        db.begin().await.unwrap().commit().await.unwrap();
+        assert!(!s.writer.holds_statements().await, "a dropped batch too");
         db.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -55,6 +55,9 @@ struct State {
     /// Where the open batch's members learn its outcome.
     outcome: watch::Sender<Outcome>,
     stats: Arc<Counters>,
+    /// The batch's prepared statements on the connection's handle (see [`SqliteTx::hold`]),
+    /// with the handle they belong to.
+    stmts: Option<(usize, rusqlite::Connection)>,
     /// Left by a transaction dropped without commit: undone by the next holder.
     undo: Option<Undo>,
 }
@@ -106,6 +109,7 @@ impl Writer {
                 members: 0,
                 outcome,
                 stats: stats.clone(),
+                stmts: None,
                 undo: None,
             })),
             queued: AtomicUsize::new(0),
@@ -156,7 +160,7 @@ impl Writer {
                 "BEGIN"
             };
             if let Err(e) = sqlx::raw_sql(sql).execute(g.conn_mut()).await {
-                g.release_idle();
+                g.release_idle().await;
                 drop(g);
                 w.wake();
                 return Err(e);
@@ -170,6 +174,12 @@ impl Writer {
         })
         .await
         .map_err(|_| sqlx::Error::WorkerCrashed)?
+    }
+
+    /// Whether statements prepared for a batch are held (tests: none once it is over).
+    #[cfg(test)]
+    pub(crate) async fn holds_statements(&self) -> bool {
+        self.state.lock().await.stmts.is_some()
     }
 
     /// Queues a task that takes the writer after those waiting and commits the open
@@ -192,11 +202,25 @@ impl State {
         self.conn.as_mut().expect("the writer connection is held")
     }
 
-    /// Returns the connection to the pool when no transaction is open.
-    fn release_idle(&mut self) {
-        if !self.open {
-            self.conn = None;
+    /// Returns the connection to the pool when no transaction is open, after finalizing
+    /// the statements prepared on it: sqlx panics if it ever closes a connection with
+    /// statements still open, and once the pool has it, it may close it at any time.
+    async fn release_idle(&mut self) {
+        if self.open {
+            return;
         }
+        if let Some((_, stmts)) = self.stmts.take() {
+            match self.conn.as_deref_mut() {
+                Some(c) => {
+                    // Finalized with sqlx's worker parked, like every other use.
+                    let lock = c.lock_handle().await;
+                    drop(stmts);
+                    drop(lock);
+                }
+                None => drop(stmts),
+            }
+        }
+        self.conn = None;
     }
 
     /// Undoes what a dropped transaction left.
@@ -225,14 +249,14 @@ impl State {
                 "写入批次已被数据库回滚 / the write batch was rolled back".into(),
             ));
         }
-        self.release_idle();
+        self.release_idle().await;
     }
 
     /// Commits the open batch, if any, and tells its members.
     async fn settle(&mut self) {
         self.undo_left().await;
         if !self.open {
-            self.release_idle();
+            self.release_idle().await;
             return;
         }
         let r = sqlx::raw_sql("COMMIT").execute(self.conn_mut()).await;
@@ -250,7 +274,7 @@ impl State {
             }
         };
         self.finish(r);
-        self.release_idle();
+        self.release_idle().await;
     }
 
     /// Ends the batch with an outcome and starts a fresh one.
@@ -329,6 +353,38 @@ impl Drop for SqliteTx {
             drop(g);
             self.writer.wake();
         }
+    }
+}
+
+impl SqliteTx {
+    /// The connection locked out of sqlx's worker thread for a run of statements
+    /// ([`crate::raw::Conn`]), with the statements this batch already prepared on it.
+    ///
+    /// Preparing a save's dozen statements anew for every submission cost more than
+    /// running them; kept for the batch, each is prepared once per batch (a burst groups
+    /// about 16 submissions a batch). They are finalized when the connection goes back to
+    /// the pool ([`State::release_idle`]).
+    pub(crate) async fn hold(&mut self) -> crate::Result<crate::raw::Conn<'_>> {
+        let st: &mut State = self.guard.as_mut().expect("held until commit or drop");
+        let conn = st
+            .conn
+            .as_deref_mut()
+            .expect("the writer connection is held");
+        let mut lock = conn.lock_handle().await?;
+        let ptr = lock.as_raw_handle().as_ptr();
+        if st.stmts.as_ref().is_none_or(|(p, _)| *p != ptr as usize) {
+            // Another handle's statements (cannot happen: they go with the connection).
+            drop(st.stmts.take());
+            // SAFETY: the handle stays valid while the writer holds this connection,
+            // and is used by nobody else while `lock` lives; the rusqlite view never
+            // closes it, and it (with its statements) is dropped before the connection
+            // is given back (`release_idle`), always with the handle locked.
+            let view =
+                unsafe { rusqlite::Connection::from_handle(ptr) }.map_err(crate::raw::db_error)?;
+            st.stmts = Some((ptr as usize, view));
+        }
+        let (_, c) = st.stmts.as_mut().expect("just set");
+        Ok(crate::raw::Conn::Sqlite { c, _lock: lock })
     }
 }
 
