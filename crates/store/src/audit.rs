@@ -178,24 +178,7 @@ impl Chain {
         crate::sql::insert_rows(tx, INSERT, rows).await
     }
 
-    /// Appends one record after the held head.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn append(
-        &mut self,
-        tx: &mut Tx,
-        actor: &Actor,
-        action: &str,
-        entity: &str,
-        entity_id: impl ToString,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) -> Result<()> {
-        let mut c = Conn::of(tx).await?;
-        self.append_on(&mut c, actor, action, entity, entity_id, before, after)
-            .await
-    }
-
-    /// [`Chain::append`] on a connection already held.
+    /// Appends one record after the held head, on a connection already held.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn append_on(
         &mut self,

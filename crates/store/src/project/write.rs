@@ -332,8 +332,8 @@ pub async fn save(
                 log_stage(tx, actor, id, Some(was.stage), c.stage, today, now).await?;
             }
             chain
-                .append(
-                    tx,
+                .append_on(
+                    &mut crate::raw::Conn::of(tx).await?,
                     actor,
                     "update",
                     "project",
@@ -358,8 +358,8 @@ pub async fn save(
             log_stage(tx, actor, id, None, c.stage, today, now).await?;
             let after = snapshot_of(c, sort, c.plan.as_ref());
             chain
-                .append(
-                    tx,
+                .append_on(
+                    &mut crate::raw::Conn::of(tx).await?,
                     actor,
                     "create",
                     "project",
