@@ -33,7 +33,8 @@ pub(crate) async fn fresh(
     Ok(db)
 }
 
-fn export_row(p: &gongjian_domain::project::ProjectInput, division_name: &str) -> ExportRow {
+/// A generated project as the ledger export writes it (for import benchmarks and tests).
+pub fn export_row(p: &gongjian_domain::project::ProjectInput, division_name: &str) -> ExportRow {
     let yuan = |t: &Option<String>| {
         t.as_deref()
             .map(|x| money::parse_money("x", "x", x, MoneyUnit::Wan).unwrap_or(0))
@@ -75,6 +76,7 @@ pub async fn run(
     import_rows: usize,
     projects: usize,
     runs: usize,
+    lists: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("gongjian-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -127,6 +129,10 @@ pub async fn run(
         ms(median(total))
     );
 
+    if !lists {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(());
+    }
     // 2. The filtered project list over `projects` projects.
     let db = fresh(&dir, "list.db").await?;
     let world = synth::world(&db).await?;

@@ -109,8 +109,8 @@ pub enum Command {
         /// 每项重复次数 / runs per benchmark
         #[arg(long, default_value_t = 5)]
         runs: usize,
-        /// 哪一组：registry（项目库）、reports（月报）、problems（问题清单与作业）、arenas（擂台赛计分）、bulletin（通报三种格式）或 all / which suite
-        #[arg(long, default_value = "all", value_parser = ["all", "registry", "reports", "problems", "arenas", "bulletin"])]
+        /// 哪一组：registry（项目库）、import（只测台账导入）、reports（月报）、problems（问题清单与作业）、arenas（擂台赛计分）、bulletin（通报三种格式）或 all / which suite
+        #[arg(long, default_value = "all", value_parser = ["all", "registry", "import", "reports", "problems", "arenas", "bulletin"])]
         suite: String,
         /// 月报基准每轮提交的月报数 / reports submitted per run of the reporting benchmark
         #[arg(long, default_value_t = 10_000)]

@@ -350,8 +350,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             problems,
             arena_months,
         } => {
-            if suite == "all" || suite == "registry" {
-                crate::bench::run(&cli.db, import_rows, projects, runs.max(1)).await?;
+            if suite == "all" || suite == "registry" || suite == "import" {
+                let lists = suite != "import";
+                crate::bench::run(&cli.db, import_rows, projects, runs.max(1), lists).await?;
             }
             if suite == "all" || suite == "arenas" {
                 crate::bench_arenas::run(projects, arena_months, runs.max(1)).await?;

@@ -11,6 +11,7 @@
 mod columns;
 mod reports;
 mod sheets;
+mod xlsx;
 
 pub use columns::{FIELDS, Field, Synonyms, column_letter, field_ids};
 pub use reports::{ReportLine, ReportSheets, read_reports};
@@ -254,6 +255,22 @@ fn header_rows(
 
 /// Reads the projects of every sheet (or of `only_sheet`).
 pub fn read_ledger(sheets: &[Sheet], syn: &Synonyms, only_sheet: Option<&str>) -> Ledger {
+    let mut rows = Vec::new();
+    let mut out = read_ledger_each(sheets, syn, only_sheet, |r| rows.extend(r));
+    out.rows = rows;
+    out
+}
+
+/// Like [`read_ledger`], but hands each project row to `each` as soon as it is read,
+/// so its caller can check and write rows while the rest are still being read: `each`
+/// gets `Some(row)` for a project row and `None` for a row that could not be read (its
+/// errors are in the returned ledger's `errors`). The returned ledger's `rows` is empty.
+pub fn read_ledger_each(
+    sheets: &[Sheet],
+    syn: &Synonyms,
+    only_sheet: Option<&str>,
+    mut each: impl FnMut(Option<LedgerRow>),
+) -> Ledger {
     let mut out = Ledger::default();
     let mut found_any = false;
     for sheet in sheets {
@@ -274,7 +291,7 @@ pub fn read_ledger(sheets: &[Sheet], syn: &Synonyms, only_sheet: Option<&str>) -
             continue;
         };
         found_any = true;
-        read_sheet(sheet, syn, hr, hn, &labels, &top, &mut out);
+        read_sheet(sheet, syn, hr, hn, &labels, &top, &mut out, &mut each);
     }
     if let Some(s) = only_sheet
         && !sheets.iter().any(|x| x.name == s)
@@ -310,6 +327,7 @@ fn read_sheet(
     labels: &[String],
     top: &[String],
     out: &mut Ledger,
+    each: &mut dyn FnMut(Option<LedgerRow>),
 ) {
     // A unit row above the header (单位：万元) sets the default money unit.
     let mut default_unit = MoneyUnit::Wan;
@@ -415,21 +433,20 @@ fn read_sheet(
             continue;
         }
         // Only the first cells, the first text and the name decide what a row is.
-        let texts: Vec<String> = row.iter().take(4).map(Cell::text).collect();
         let first = row
             .iter()
             .find(|c| **c != Cell::Empty)
-            .map(Cell::text)
+            .map(Cell::text_ref)
             .unwrap_or_default();
         let name = name_col
             .and_then(|c| row.get(c))
-            .map(Cell::text)
+            .map(Cell::text_ref)
             .unwrap_or_default();
-        if texts.iter().any(|t| is_total(t)) || is_total(&name) {
+        if row.iter().take(4).any(|c| is_total(&c.text_ref())) || is_total(&name) {
             out.skipped.push(SkippedRow {
                 sheet: sheet.name.clone(),
                 row: excel_row,
-                text: first,
+                text: first.into_owned(),
                 reason: "合计或小计行，不是项目。".into(),
                 reason_en: "a total or subtotal row, not a project".into(),
             });
@@ -444,7 +461,7 @@ fn read_sheet(
             out.skipped.push(SkippedRow {
                 sheet: sheet.name.clone(),
                 row: excel_row,
-                text: first,
+                text: first.into_owned(),
                 reason: "分类标题行，不是项目。".into(),
                 reason_en: "a section heading, not a project".into(),
             });
@@ -462,7 +479,7 @@ fn read_sheet(
         for (ci, col) in &cols {
             let cell = row.get(*ci).unwrap_or(&Cell::Empty);
             let fld = &FIELDS[col.field];
-            let raw = cell.text();
+            let raw = cell.text_ref();
             if is_empty_marker(&raw) {
                 continue;
             }
@@ -478,32 +495,28 @@ fn read_sheet(
             };
             match fld.kind {
                 Kind::Text => {
-                    let v = Some(raw.clone());
+                    let raw = raw.into_owned();
                     match fld.id {
-                        "code" => input.code = v,
-                        "name" => input.name = raw.clone(),
-                        "level" => input.level = raw.clone(),
-                        "category" => input.category = raw.clone(),
-                        "nature" => input.nature = raw.clone(),
-                        "stage" => input.stage = raw.clone(),
-                        "division" => division_name = raw.clone(),
-                        "division_code" => division_code = raw.clone(),
-                        "owner_name" => input.owner_name = v,
-                        "owner_credit_code" => input.owner_credit_code = v,
-                        "responsible_unit" => input.responsible_unit = v,
-                        "contact_leader" => input.contact_leader = v,
-                        "plan_doc" => input.plan_doc = v,
-                        "description" => input.description = v,
+                        "code" => input.code = Some(raw),
+                        "name" => input.name = raw,
+                        "level" => input.level = raw,
+                        "category" => input.category = raw,
+                        "nature" => input.nature = raw,
+                        "stage" => input.stage = raw,
+                        "division" => division_name = raw,
+                        "division_code" => division_code = raw,
+                        "owner_name" => input.owner_name = Some(raw),
+                        "owner_credit_code" => input.owner_credit_code = Some(raw),
+                        "responsible_unit" => input.responsible_unit = Some(raw),
+                        "contact_leader" => input.contact_leader = Some(raw),
+                        "plan_doc" => input.plan_doc = Some(raw),
+                        "description" => input.description = Some(raw),
                         _ => {}
                     }
                 }
                 Kind::Money | Kind::Month(_) => {
-                    let parsed = match cell {
-                        Cell::Number(n) => {
-                            money::parse_money("x", header, &format!("{n}"), col.unit)
-                        }
-                        _ => money::parse_money("x", header, &raw, col.unit),
-                    };
+                    // A number's text is its shortest decimal form, exact for money.
+                    let parsed = money::parse_money("x", header, &raw, col.unit);
                     match parsed {
                         Ok(yuan) => {
                             let wan = money::wan(yuan);
@@ -629,13 +642,14 @@ fn read_sheet(
             });
         }
         if row_errors.is_empty() {
-            out.rows.push(LedgerRow {
+            each(Some(LedgerRow {
                 sheet: sheet.name.clone(),
                 row: excel_row,
                 input,
-            });
+            }));
         } else {
             out.errors.extend(row_errors);
+            each(None);
         }
     }
 }

@@ -19,6 +19,14 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// The text of the cell, borrowed when it is text (the import reads every cell).
+    pub(super) fn text_ref(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Cell::Text(s) => std::borrow::Cow::Borrowed(s),
+            other => std::borrow::Cow::Owned(other.text()),
+        }
+    }
+
     pub(super) fn text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
@@ -163,9 +171,23 @@ pub(super) fn text_cell(s: &str) -> Cell {
     }
 }
 
-/// Streams the cells of every sheet of an xlsx workbook: one allocation per text cell,
-/// no intermediate grid (a 100,000-row ledger reads in well under the time of a Range).
+/// Reads every sheet of an xlsx workbook: with the single-pass reader
+/// ([`super::xlsx`]), or with calamine when that reader steps aside.
 pub(super) fn read_xlsx(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellError> {
+    match super::xlsx::read(bytes) {
+        super::xlsx::Outcome::Sheets(s) => Ok(s),
+        super::xlsx::Outcome::Bad(sheet, why) => Err(file_error(
+            &sheet,
+            format!("无法读取工作表：{why}"),
+            format!("cannot read the sheet: {why}"),
+        )),
+        super::xlsx::Outcome::Fallback => read_xlsx_calamine(file_name, bytes),
+    }
+}
+
+/// Streams the cells of every sheet of an xlsx workbook through calamine: one
+/// allocation per text cell, no intermediate grid.
+pub(super) fn read_xlsx_calamine(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellError> {
     use calamine::DataRef;
     let open_error = |e: &dyn std::fmt::Display| {
         file_error(

@@ -1,0 +1,930 @@
+//! A single-pass reader of the cells of an xlsx workbook.
+//!
+//! A 100,000-row ledger is some 100 MB of sheet XML. A general XML reader walks each
+//! cell's attributes three times and allocates for every value; this one scans the bytes
+//! once, looks only at what a ledger needs (row and cell positions, the `t` and `s`
+//! attributes, `<v>` and inline strings) and allocates only for text. Anything it does
+//! not know how to read exactly as calamine would (CDATA, unknown entities, the 1904
+//! date system, a part it cannot find) makes it step aside: [`read`] returns
+//! [`Outcome::Fallback`] and the caller reads the workbook with calamine instead. Tests
+//! compare both readers cell for cell.
+
+use super::sheets::{Cell, Sheet, text_cell};
+use std::io::Read;
+
+/// What the fast reader made of a workbook.
+pub(super) enum Outcome {
+    /// Every sheet, read.
+    Sheets(Vec<Sheet>),
+    /// A sheet that cannot be read: (sheet name, reason).
+    Bad(String, String),
+    /// Something this reader does not handle; read it with calamine.
+    Fallback,
+}
+
+/// Largest uncompressed part read (a bomb guard; a 100,000-row sheet is about 100 MB).
+const MAX_PART: u64 = 1 << 30;
+
+type Zip<'a> = zip::ZipArchive<std::io::Cursor<&'a [u8]>>;
+
+/// Reads every worksheet of the workbook in `bytes`.
+pub(super) fn read(bytes: &[u8]) -> Outcome {
+    match read_inner(bytes) {
+        Ok(sheets) => Outcome::Sheets(sheets),
+        Err(Stop::Fallback) => Outcome::Fallback,
+        Err(Stop::Bad(sheet, why)) => Outcome::Bad(sheet, why),
+    }
+}
+
+enum Stop {
+    Fallback,
+    Bad(String, String),
+}
+
+fn fallback<T>(_: T) -> Stop {
+    Stop::Fallback
+}
+
+fn read_inner(bytes: &[u8]) -> Result<Vec<Sheet>, Stop> {
+    let mut zip: Zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(fallback)?;
+    let rels = part(&mut zip, "xl/_rels/workbook.xml.rels")?.ok_or(Stop::Fallback)?;
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for tag in Tags::new(&rels) {
+        let tag = tag?;
+        if tag.name == b"Relationship" {
+            let id = tag.attr(b"Id")?;
+            let target = tag.attr(b"Target")?;
+            if let (Some(id), Some(target)) = (id, target) {
+                targets.push((id, target));
+            }
+        }
+    }
+    let workbook = part(&mut zip, "xl/workbook.xml")?.ok_or(Stop::Fallback)?;
+    let mut sheets: Vec<(String, String)> = Vec::new();
+    for tag in Tags::new(&workbook) {
+        let tag = tag?;
+        match tag.name {
+            b"sheet" => {
+                let name = tag.attr(b"name")?.ok_or(Stop::Fallback)?;
+                let rid = tag.prefixed_attr(b"id")?.ok_or(Stop::Fallback)?;
+                let target = targets
+                    .iter()
+                    .find(|(id, _)| *id == rid)
+                    .map(|(_, t)| t.as_str())
+                    .ok_or(Stop::Fallback)?;
+                let path = if let Some(t) = target.strip_prefix('/') {
+                    t.to_string()
+                } else if target.starts_with("xl/") {
+                    target.to_string()
+                } else {
+                    format!("xl/{target}")
+                };
+                // Chart and dialog sheets hold no cells.
+                if path.split('/').nth(1) == Some("worksheets") {
+                    sheets.push((name, path));
+                }
+            }
+            b"workbookPr" => {
+                if matches!(tag.attr(b"date1904")?.as_deref(), Some("1" | "true")) {
+                    return Err(Stop::Fallback);
+                }
+            }
+            _ => {}
+        }
+    }
+    let dates = match part(&mut zip, "xl/styles.xml")? {
+        Some(xml) => date_styles(&xml)?,
+        None => Vec::new(),
+    };
+    let strings = match part(&mut zip, "xl/sharedStrings.xml")? {
+        Some(xml) => shared_strings(&xml)?,
+        None => Vec::new(),
+    };
+    let mut out = Vec::with_capacity(sheets.len());
+    for (name, path) in sheets {
+        let xml = part(&mut zip, &path)?.ok_or(Stop::Fallback)?;
+        let rows = sheet_rows(&xml, &strings, &dates).map_err(|e| match e {
+            CellStop::Fallback => Stop::Fallback,
+            CellStop::Bad(why) => Stop::Bad(name.clone(), why),
+        })?;
+        out.push(Sheet {
+            name,
+            rows,
+            first_row: 1,
+        });
+    }
+    Ok(out)
+}
+
+/// The uncompressed bytes of the part at `path` (matched as calamine does: letter case
+/// and `\` separators ignored), or `None` when the workbook has no such part.
+fn part(zip: &mut Zip, path: &str) -> Result<Option<Vec<u8>>, Stop> {
+    let Some(name) = zip
+        .file_names()
+        .find(|n| n.replace('\\', "/").eq_ignore_ascii_case(path))
+        .map(str::to_string)
+    else {
+        return Ok(None);
+    };
+    let file = zip.by_name(&name).map_err(fallback)?;
+    let mut buf = Vec::with_capacity(file.size().min(MAX_PART) as usize);
+    file.take(MAX_PART + 1)
+        .read_to_end(&mut buf)
+        .map_err(fallback)?;
+    if buf.len() as u64 > MAX_PART {
+        return Err(Stop::Bad(
+            path.to_string(),
+            format!("解压后超过 {} MB", MAX_PART >> 20),
+        ));
+    }
+    Ok(Some(buf))
+}
+
+/// One start (or empty) tag: its local name and its attribute bytes.
+struct Tag<'a> {
+    name: &'a [u8],
+    attrs: &'a [u8],
+}
+
+impl Tag<'_> {
+    /// The value of attribute `key` (unprefixed), unescaped.
+    fn attr(&self, key: &[u8]) -> Result<Option<String>, Stop> {
+        match attr_raw(self.attrs, key, false) {
+            Some(v) => unescape(v).map(Some).ok_or(Stop::Fallback),
+            None => Ok(None),
+        }
+    }
+
+    /// The value of a prefixed attribute whose local name is `key` (`r:id`).
+    fn prefixed_attr(&self, key: &[u8]) -> Result<Option<String>, Stop> {
+        match attr_raw(self.attrs, key, true) {
+            Some(v) => unescape(v).map(Some).ok_or(Stop::Fallback),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The start tags of a small XML part, in order (end tags, comments and declarations
+/// skipped). CDATA makes the caller fall back.
+struct Tags<'a> {
+    xml: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Tags<'a> {
+    fn new(xml: &'a [u8]) -> Self {
+        Tags { xml, at: 0 }
+    }
+}
+
+impl<'a> Iterator for Tags<'a> {
+    type Item = Result<Tag<'a>, Stop>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let lt = self.at + memchr::memchr(b'<', &self.xml[self.at..])?;
+            let rest = &self.xml[lt + 1..];
+            if rest.starts_with(b"![CDATA[") {
+                return Some(Err(Stop::Fallback));
+            }
+            if rest.starts_with(b"!--") {
+                let end =
+                    memchr::memmem::find(rest, b"-->").map_or(self.xml.len(), |e| lt + 1 + e + 3);
+                self.at = end;
+                continue;
+            }
+            let gt = match memchr::memchr(b'>', rest) {
+                Some(g) => lt + 1 + g,
+                None => return Some(Err(Stop::Fallback)),
+            };
+            self.at = gt + 1;
+            let inner = &self.xml[lt + 1..gt];
+            if inner
+                .first()
+                .is_some_and(|c| matches!(c, b'/' | b'?' | b'!'))
+            {
+                continue;
+            }
+            let inner = inner.strip_suffix(b"/").unwrap_or(inner);
+            let end = inner
+                .iter()
+                .position(|c| c.is_ascii_whitespace())
+                .unwrap_or(inner.len());
+            return Some(Ok(Tag {
+                name: local(&inner[..end]),
+                attrs: &inner[end..],
+            }));
+        }
+    }
+}
+
+/// `x:c` → `c`.
+fn local(name: &[u8]) -> &[u8] {
+    match memchr::memrchr(b':', name) {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+/// The raw value of attribute `key` in `attrs` (`key="v"` or `key='v'`). With
+/// `prefixed`, only a prefixed key whose local name is `key` matches.
+fn attr_raw<'a>(attrs: &'a [u8], key: &[u8], prefixed: bool) -> Option<&'a [u8]> {
+    let mut i = 0;
+    while i < attrs.len() {
+        while i < attrs.len() && attrs[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let eq = i + memchr::memchr(b'=', &attrs[i..])?;
+        let name = attrs[i..eq].trim_ascii_end();
+        let mut q = eq + 1;
+        while q < attrs.len() && attrs[q].is_ascii_whitespace() {
+            q += 1;
+        }
+        let quote = *attrs.get(q)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let close = q + 1 + memchr::memchr(quote, &attrs[q + 1..])?;
+        let matched = if prefixed {
+            name.len() > key.len() + 1
+                && name.ends_with(key)
+                && name[name.len() - key.len() - 1] == b':'
+        } else {
+            name == key
+        };
+        if matched {
+            return Some(&attrs[q + 1..close]);
+        }
+        i = close + 1;
+    }
+    None
+}
+
+/// XML text with its five named entities and character references resolved; `None`
+/// for anything else (the caller falls back).
+fn unescape(raw: &[u8]) -> Option<String> {
+    let Some(first) = memchr::memchr(b'&', raw) else {
+        return String::from_utf8(raw.to_vec()).ok();
+    };
+    let mut out = Vec::with_capacity(raw.len());
+    out.extend_from_slice(&raw[..first]);
+    let mut i = first;
+    while i < raw.len() {
+        if raw[i] != b'&' {
+            let next = memchr::memchr(b'&', &raw[i..]).map_or(raw.len(), |n| i + n);
+            out.extend_from_slice(&raw[i..next]);
+            i = next;
+            continue;
+        }
+        let semi = i + memchr::memchr(b';', &raw[i..])?;
+        let ent = &raw[i + 1..semi];
+        match ent {
+            b"lt" => out.push(b'<'),
+            b"gt" => out.push(b'>'),
+            b"amp" => out.push(b'&'),
+            b"quot" => out.push(b'"'),
+            b"apos" => out.push(b'\''),
+            _ => {
+                let num = ent.strip_prefix(b"#")?;
+                let code = match num.strip_prefix(b"x").or_else(|| num.strip_prefix(b"X")) {
+                    Some(hex) => u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?,
+                    None => std::str::from_utf8(num).ok()?.parse().ok()?,
+                };
+                let ch = char::from_u32(code)?;
+                let mut b = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
+            }
+        }
+        i = semi + 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// For each cell style (`cellXfs` order): does its number format show a date or time?
+fn date_styles(xml: &[u8]) -> Result<Vec<bool>, Stop> {
+    let mut custom: Vec<(String, bool)> = Vec::new();
+    let mut out = Vec::new();
+    // `xf` also occurs in cellStyleXfs and dxfs: only those under cellXfs count.
+    let mut in_cell_xfs = false;
+    let mut at = 0;
+    while let Some(lt) = memchr::memchr(b'<', &xml[at..]).map(|i| at + i) {
+        let rest = &xml[lt + 1..];
+        if rest.starts_with(b"![CDATA[") {
+            return Err(Stop::Fallback);
+        }
+        let gt = lt + 1 + memchr::memchr(b'>', rest).ok_or(Stop::Fallback)?;
+        at = gt + 1;
+        let inner = &xml[lt + 1..gt];
+        let closing = inner.first() == Some(&b'/');
+        let body = if closing { &inner[1..] } else { inner };
+        let body = body.strip_suffix(b"/").unwrap_or(body);
+        let end = body
+            .iter()
+            .position(|c| c.is_ascii_whitespace())
+            .unwrap_or(body.len());
+        let tag = Tag {
+            name: local(&body[..end]),
+            attrs: &body[end..],
+        };
+        match (tag.name, closing) {
+            (b"cellXfs", false) => in_cell_xfs = !inner.ends_with(b"/"),
+            (b"cellXfs", true) => in_cell_xfs = false,
+            (b"numFmt", false) => {
+                if let (Some(id), Some(code)) = (tag.attr(b"numFmtId")?, tag.attr(b"formatCode")?)
+                    && !code.is_empty()
+                {
+                    custom.push((id, is_date_format(&code)));
+                }
+            }
+            (b"xf", false) if in_cell_xfs => {
+                let date = match tag.attr(b"numFmtId")? {
+                    Some(id) => match custom.iter().find(|(c, _)| *c == id) {
+                        Some((_, d)) => *d,
+                        None => matches!(id.parse::<u32>(), Ok(14..=22 | 45..=47)),
+                    },
+                    None => false,
+                };
+                out.push(date);
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a custom number format shows a date or time: a `d m y h s` outside quotes,
+/// escapes and brackets in its first section, or an elapsed-time bracket (`[h]`, `[mm]`).
+pub(super) fn is_date_format(code: &str) -> bool {
+    let mut chars = code.chars();
+    let mut after_a = false;
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' | '_' => {
+                chars.next();
+            }
+            '"' => {
+                for q in chars.by_ref() {
+                    if q == '"' {
+                        break;
+                    }
+                }
+            }
+            ';' => return false,
+            '[' => {
+                let inner: String = chars.by_ref().take_while(|c| *c != ']').collect();
+                if !inner.is_empty()
+                    && inner
+                        .chars()
+                        .all(|c| matches!(c, 'h' | 'm' | 's' | 'H' | 'M' | 'S'))
+                    && inner
+                        .chars()
+                        .all(|c| c.eq_ignore_ascii_case(&inner.chars().next().unwrap_or(' ')))
+                {
+                    return true;
+                }
+            }
+            'a' | 'A' if !after_a => after_a = true,
+            'p' | 'P' | 'm' | 'M' | '/' if after_a => return true,
+            'd' | 'm' | 'h' | 'y' | 's' | 'D' | 'M' | 'H' | 'Y' | 'S' if !after_a => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The shared strings, each as the cell it makes (trimmed text, or empty).
+fn shared_strings(xml: &[u8]) -> Result<Vec<Cell>, Stop> {
+    // Prefixed elements (`<x:si>`) are left to calamine.
+    if memchr::memmem::find(xml, b"<sst").is_none() {
+        return Err(Stop::Fallback);
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    let finder = memchr::memmem::Finder::new(b"<si");
+    let mut text = String::new();
+    while let Some(start) = finder.find(&xml[at..]).map(|i| at + i) {
+        let after = xml.get(start + 3).copied().unwrap_or(b'>');
+        if !matches!(after, b'>' | b'/') && !after.is_ascii_whitespace() {
+            at = start + 3;
+            continue;
+        }
+        let gt = start + memchr::memchr(b'>', &xml[start..]).ok_or(Stop::Fallback)?;
+        if xml[gt - 1] == b'/' {
+            out.push(Cell::Empty);
+            at = gt + 1;
+            continue;
+        }
+        let end = gt + memchr::memmem::find(&xml[gt..], b"</si>").ok_or(Stop::Fallback)?;
+        text.clear();
+        rich_text(&xml[gt + 1..end], &mut text).ok_or(Stop::Fallback)?;
+        out.push(text_cell(&text));
+        at = end + 4;
+    }
+    Ok(out)
+}
+
+/// Appends the text of the `<t>` elements in `body` (a string item or an inline string),
+/// leaving out phonetic runs (`<rPh>`). `None` for what this reader does not handle.
+fn rich_text(body: &[u8], out: &mut String) -> Option<()> {
+    let mut at = 0;
+    let mut phonetic = false;
+    while let Some(lt) = memchr::memchr(b'<', &body[at..]).map(|i| at + i) {
+        let gt = lt + memchr::memchr(b'>', &body[lt..])?;
+        let inner = &body[lt + 1..gt];
+        at = gt + 1;
+        if inner.starts_with(b"![CDATA[") {
+            return None;
+        }
+        let closing = inner.first() == Some(&b'/');
+        let nm = if closing { &inner[1..] } else { inner };
+        let self_closing = nm.ends_with(b"/");
+        let nm = nm.strip_suffix(b"/").unwrap_or(nm);
+        let end = nm
+            .iter()
+            .position(|c| c.is_ascii_whitespace())
+            .unwrap_or(nm.len());
+        match (local(&nm[..end]), closing) {
+            (b"rPh", false) => phonetic = !self_closing,
+            (b"rPh", true) => phonetic = false,
+            (b"t", false) if !self_closing => {
+                let close = at + memchr::memchr(b'<', &body[at..])?;
+                if !phonetic {
+                    let raw = &body[at..close];
+                    if memchr::memchr(b'&', raw).is_some() {
+                        out.push_str(&unescape(raw)?);
+                    } else {
+                        out.push_str(std::str::from_utf8(raw).ok()?);
+                    }
+                }
+                at = close;
+            }
+            _ => {}
+        }
+    }
+    Some(())
+}
+
+enum CellStop {
+    Fallback,
+    Bad(String),
+}
+
+/// `B12` → (11, 1): zero-based row and column.
+fn cell_ref(r: &[u8]) -> Option<(usize, usize)> {
+    let letters = r.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if letters == 0 || letters > 3 || letters == r.len() {
+        return None;
+    }
+    let mut col = 0usize;
+    for c in &r[..letters] {
+        col = col * 26 + usize::from(c.to_ascii_uppercase() - b'A' + 1);
+    }
+    let row = parse_usize(&r[letters..])?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
+fn parse_usize(d: &[u8]) -> Option<usize> {
+    if d.is_empty() || d.len() > 9 {
+        return None;
+    }
+    let mut n = 0usize;
+    for c in d {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + usize::from(c - b'0');
+    }
+    Some(n)
+}
+
+/// The rows of one worksheet's XML.
+fn sheet_rows(xml: &[u8], strings: &[Cell], dates: &[bool]) -> Result<Vec<Vec<Cell>>, CellStop> {
+    let start = memchr::memmem::find(xml, b"sheetData").ok_or(CellStop::Fallback)?;
+    let mut at = start + memchr::memchr(b'>', &xml[start..]).ok_or(CellStop::Fallback)? + 1;
+    if xml[at - 2] == b'/' {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let (mut row, mut col) = (0usize, 0usize);
+    loop {
+        let lt = at + memchr::memchr(b'<', &xml[at..]).ok_or(CellStop::Fallback)?;
+        let gt = lt + memchr::memchr(b'>', &xml[lt..]).ok_or(CellStop::Fallback)?;
+        let inner = &xml[lt + 1..gt];
+        at = gt + 1;
+        let closing = inner.first() == Some(&b'/');
+        let body = if closing { &inner[1..] } else { inner };
+        let self_closing = body.ends_with(b"/");
+        let body = body.strip_suffix(b"/").unwrap_or(body);
+        let end = body
+            .iter()
+            .position(|c| c.is_ascii_whitespace())
+            .unwrap_or(body.len());
+        let attrs = &body[end..];
+        match (local(&body[..end]), closing) {
+            (b"sheetData", true) => break,
+            (b"row", false) => {
+                if let Some(r) = attr_raw(attrs, b"r", false) {
+                    row = parse_usize(r)
+                        .and_then(|r| r.checked_sub(1))
+                        .ok_or(CellStop::Fallback)?;
+                }
+                col = 0;
+                if self_closing {
+                    row += 1;
+                }
+            }
+            (b"row", true) => {
+                row += 1;
+                col = 0;
+            }
+            (b"c", false) => {
+                let (r, c) = match attr_raw(attrs, b"r", false) {
+                    Some(r) => cell_ref(r).ok_or(CellStop::Fallback)?,
+                    None => (row, col),
+                };
+                col = c + 1;
+                if self_closing {
+                    continue;
+                }
+                let value = cell_value(xml, &mut at, attrs, strings, dates)?;
+                if value == Cell::Empty {
+                    continue;
+                }
+                if rows.len() <= r {
+                    rows.resize_with(r + 1, Vec::new);
+                }
+                let cells = &mut rows[r];
+                if cells.len() <= c {
+                    cells.resize(c + 1, Cell::Empty);
+                }
+                cells[c] = value;
+            }
+            _ => {}
+        }
+    }
+    Ok(rows)
+}
+
+/// One cell's value, from its attributes and its children (`<f>`, `<v>`, `<is>`), read
+/// from `at` (just past `<c …>`) up to its end tag; `at` is left past the end tag.
+fn cell_value(
+    xml: &[u8],
+    at: &mut usize,
+    attrs: &[u8],
+    strings: &[Cell],
+    dates: &[bool],
+) -> Result<Cell, CellStop> {
+    let mut v: Option<&[u8]> = None;
+    let mut inline: Option<String> = None;
+    let mut phonetic = false;
+    loop {
+        let lt = *at + memchr::memchr(b'<', &xml[*at..]).ok_or(CellStop::Fallback)?;
+        let gt = lt + memchr::memchr(b'>', &xml[lt..]).ok_or(CellStop::Fallback)?;
+        let inner = &xml[lt + 1..gt];
+        *at = gt + 1;
+        if let Some(name) = inner.strip_prefix(b"/") {
+            match local(name.trim_ascii_end()) {
+                b"c" => break,
+                b"rPh" => phonetic = false,
+                _ => {}
+            }
+            continue;
+        }
+        if inner.starts_with(b"![CDATA[") {
+            return Err(CellStop::Fallback);
+        }
+        let self_closing = inner.ends_with(b"/");
+        let nm = inner.strip_suffix(b"/").unwrap_or(inner);
+        let end = nm
+            .iter()
+            .position(|c| c.is_ascii_whitespace())
+            .unwrap_or(nm.len());
+        match local(&nm[..end]) {
+            b"v" if self_closing => v = Some(&[]),
+            b"is" => inline = Some(String::new()),
+            b"rPh" => phonetic = !self_closing,
+            tag @ (b"v" | b"t") if !self_closing => {
+                // Text runs to the next tag: it never holds a `<`.
+                let e = *at + memchr::memchr(b'<', &xml[*at..]).ok_or(CellStop::Fallback)?;
+                let text = &xml[*at..e];
+                *at = e;
+                if tag == b"v" {
+                    v = Some(text);
+                } else if let Some(s) = inline.as_mut()
+                    && !phonetic
+                {
+                    match memchr::memchr(b'&', text) {
+                        Some(_) => s.push_str(&unescape(text).ok_or(CellStop::Fallback)?),
+                        None => {
+                            s.push_str(std::str::from_utf8(text).map_err(|_| CellStop::Fallback)?)
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // An inline string, whatever `t` says.
+    if let Some(text) = inline {
+        return Ok(text_cell(&text));
+    }
+    let Some(raw) = v else {
+        return Ok(Cell::Empty);
+    };
+    let owned;
+    let v: &str = if memchr::memchr(b'&', raw).is_some() {
+        owned = unescape(raw).ok_or(CellStop::Fallback)?;
+        &owned
+    } else {
+        std::str::from_utf8(raw).map_err(|_| CellStop::Fallback)?
+    };
+    let number = |v: &str| -> Option<Cell> {
+        let n: f64 = v.parse().ok()?;
+        // No style is the default style; an unreadable one counts as style 0 (as calamine).
+        let date = attr_raw(attrs, b"s", false).is_some_and(|s| {
+            dates
+                .get(parse_usize(s).unwrap_or(0))
+                .copied()
+                .unwrap_or(false)
+        });
+        Some(if date { Cell::Date(n) } else { Cell::Number(n) })
+    };
+    Ok(match attr_raw(attrs, b"t", false) {
+        Some(b"s") => {
+            let i = parse_usize(v.as_bytes()).unwrap_or(0);
+            strings.get(i).cloned().ok_or_else(|| {
+                CellStop::Bad(format!(
+                    "共享字符串索引 {i} 超出范围（共 {} 个） / shared string {i} out of range",
+                    strings.len()
+                ))
+            })?
+        }
+        Some(b"b") => Cell::Bool(v != "0"),
+        Some(b"e") => Cell::Empty,
+        Some(b"d" | b"str" | b"inlineStr") => text_cell(v),
+        Some(b"n") => {
+            if v.is_empty() {
+                Cell::Empty
+            } else {
+                number(v).ok_or_else(|| {
+                    CellStop::Bad(format!("“{v}”不是数字 / '{v}' is not a number"))
+                })?
+            }
+        }
+        None => number(v).unwrap_or_else(|| text_cell(v)),
+        Some(_) => return Err(CellStop::Fallback),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_formats() {
+        for f in [
+            "yyyy-mm-dd",
+            "yyyy\"年\"m\"月\"",
+            "DD/MM/YY",
+            "H:MM:SS;@",
+            "[h]:mm:ss",
+            "[mm]",
+            "m/d/yy h:mm AM/PM",
+            "[$-404]e\"年\"m\"月\"d\"日\"",
+        ] {
+            assert!(is_date_format(f), "{f}");
+        }
+        for f in [
+            "General",
+            "0.00",
+            "#,##0.00",
+            "0.0%",
+            "@",
+            "\\Y000000",
+            "#,##0.0####\" YMD\"",
+            "[Red]0.00",
+            "0_ ;[Red]\\-0\\ ",
+            "\"$\"#,##0_);[Red](\"$\"#,##0)",
+        ] {
+            assert!(!is_date_format(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn references_entities_and_attributes() {
+        assert_eq!(cell_ref(b"A1"), Some((0, 0)));
+        assert_eq!(cell_ref(b"AB12"), Some((11, 27)));
+        assert_eq!(cell_ref(b"12"), None);
+        assert_eq!(cell_ref(b"A0"), None);
+        assert_eq!(
+            unescape(b"a&amp;b&lt;&#20013;&#x6587;").as_deref(),
+            Some("a&b<中文")
+        );
+        assert_eq!(unescape(b"&nbsp;"), None);
+        assert_eq!(attr_raw(b" r=\"B2\" t='s'", b"t", false), Some(&b"s"[..]));
+        assert_eq!(
+            attr_raw(b" r:id=\"rId3\" name=\"x\"", b"id", true),
+            Some(&b"rId3"[..])
+        );
+        assert_eq!(attr_raw(b" sheetId=\"1\"", b"id", true), None);
+    }
+
+    #[test]
+    fn cells_of_every_kind() {
+        let strings = vec![Cell::Text("共享".into()), Cell::Empty];
+        let dates = vec![false, true];
+        let xml = r#"<worksheet><sheetData>
+            <row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"><v>46082</v></c><c r="C1"><v>1.5</v></c></row>
+            <row r="3"><c r="B3" t="inlineStr"><is><r><t>富</t></r><r><t xml:space="preserve"> 文本 </t></r><rPh><t>ふ</t></rPh></is></c>
+              <c r="C3" t="b"><v>1</v></c><c r="D3" t="str"><f>A1&amp;"x"</f><v>共享x</v></c><c r="E3" t="e"><v>#DIV/0!</v></c><c r="F3" s="1"/></row>
+            <row><c><v>7</v></c><c t="s"><v>1</v></c><c><v>a&amp;b</v></c></row>
+        </sheetData></worksheet>"#.as_bytes();
+        let rows = match sheet_rows(xml, &strings, &dates) {
+            Ok(r) => r,
+            Err(_) => panic!("not read"),
+        };
+        assert_eq!(rows.len(), 4);
+        assert_eq!(
+            rows[0],
+            vec![
+                Cell::Text("共享".into()),
+                Cell::Date(46082.0),
+                Cell::Number(1.5)
+            ]
+        );
+        assert!(rows[1].is_empty());
+        assert_eq!(
+            rows[2],
+            vec![
+                Cell::Empty,
+                Cell::Text("富 文本".into()),
+                Cell::Bool(true),
+                Cell::Text("共享x".into())
+            ]
+        );
+        assert_eq!(
+            rows[3],
+            vec![Cell::Number(7.0), Cell::Empty, Cell::Text("a&b".into())]
+        );
+    }
+
+    /// The fast reader and calamine agree, sheet for sheet and cell for cell.
+    fn same_as_calamine(name: &str, bytes: &[u8]) -> Vec<Sheet> {
+        let fast = match read(bytes) {
+            Outcome::Sheets(s) => s,
+            Outcome::Bad(sheet, why) => panic!("{name}: {sheet}: {why}"),
+            Outcome::Fallback => panic!("{name}: the fast reader stepped aside"),
+        };
+        let slow =
+            super::super::sheets::read_xlsx_calamine(name, bytes).expect("calamine reads it");
+        assert_eq!(fast.len(), slow.len(), "{name}: sheets");
+        for (f, s) in fast.iter().zip(&slow) {
+            assert_eq!(f.name, s.name, "{name}");
+            // calamine leaves trailing empty rows of formatted cells; compare what holds data.
+            let trim = |rows: &[Vec<Cell>]| -> Vec<Vec<Cell>> {
+                let mut r: Vec<Vec<Cell>> = rows.to_vec();
+                while r.last().is_some_and(Vec::is_empty) {
+                    r.pop();
+                }
+                r
+            };
+            assert_eq!(trim(&f.rows), trim(&s.rows), "{name}: sheet {}", f.name);
+        }
+        fast
+    }
+
+    #[test]
+    fn reads_the_fixture_ledgers_as_calamine_does() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut n = 0;
+        for e in std::fs::read_dir(&dir).expect("fixtures") {
+            let path = e.expect("entry").path();
+            if path.extension().is_some_and(|x| x == "xlsx") {
+                let bytes = std::fs::read(&path).expect("read");
+                let sheets = same_as_calamine(&path.display().to_string(), &bytes);
+                assert!(sheets.iter().any(|s| s.rows.len() > 3));
+                n += 1;
+            }
+        }
+        assert!(n >= 2, "fixtures found: {n}");
+    }
+
+    #[test]
+    fn reads_every_kind_of_written_cell_as_calamine_does() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("台账 & <一>").unwrap();
+        let date = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+        let builtin = Format::new().set_num_format_index(14);
+        let money = Format::new().set_num_format("#,##0.00");
+        let bold = Format::new().set_bold();
+        ws.merge_range(0, 0, 0, 4, "2026年重点项目台账", &bold)
+            .unwrap();
+        ws.write(1, 0, "单位：万元").unwrap();
+        ws.write(2, 0, "  前后有空格  ").unwrap();
+        ws.write(2, 1, "a<b & \"c\" 'd'").unwrap();
+        ws.write(2, 2, 125000.5).unwrap();
+        ws.write_with_format(2, 3, 1234567.891, &money).unwrap();
+        ws.write_boolean(2, 4, true).unwrap();
+        ws.write_boolean(2, 5, false).unwrap();
+        let d = ExcelDateTime::from_ymd(2026, 3, 15).unwrap();
+        ws.write_datetime_with_format(3, 0, &d, &date).unwrap();
+        ws.write_datetime_with_format(3, 1, &d, &builtin).unwrap();
+        ws.write_number_with_format(3, 2, 46082.0, &money).unwrap();
+        ws.write_formula(3, 3, Formula::new("=C3*2").set_result("250001"))
+            .unwrap();
+        ws.write_formula(3, 4, Formula::new("=A3&\"x\"").set_result("前后有空格x"))
+            .unwrap();
+        ws.write_rich_string(4, 0, &[(&bold, "富"), (&Format::new(), "文本")])
+            .unwrap();
+        ws.write_blank(4, 1, &money).unwrap();
+        ws.write(4, 2, "   ").unwrap();
+        ws.write(4, 3, -0.25).unwrap();
+        ws.write(4, 30, "AE 列").unwrap();
+        ws.write(1000, 2, "远处").unwrap();
+        let second = wb.add_worksheet();
+        second.set_name("第二表").unwrap();
+        second.write(0, 0, "项目名称").unwrap();
+        second.write(1, 0, "换\n行").unwrap();
+        wb.add_worksheet(); // an empty sheet
+        let bytes = wb.save_to_buffer().unwrap();
+        let sheets = same_as_calamine("written.xlsx", &bytes);
+        assert_eq!(sheets.len(), 3);
+        let first = &sheets[0].rows;
+        assert_eq!(first[2][0], Cell::Text("前后有空格".into()));
+        assert_eq!(first[2][1], Cell::Text("a<b & \"c\" 'd'".into()));
+        assert_eq!(first[3][0], Cell::Date(46096.0));
+        assert_eq!(first[3][1], Cell::Date(46096.0));
+        assert_eq!(first[3][2], Cell::Number(46082.0));
+        assert_eq!(first[4][0], Cell::Text("富文本".into()));
+        assert_eq!(first[1000][2], Cell::Text("远处".into()));
+        assert!(sheets[2].rows.is_empty());
+    }
+
+    #[test]
+    fn reads_inline_strings_prefixes_and_missing_references_as_calamine_does() {
+        use std::io::Write;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let o = zip::write::SimpleFileOptions::default();
+        let put =
+            |z: &mut zip::ZipWriter<&mut std::io::Cursor<Vec<u8>>>, name: &str, text: &str| {
+                z.start_file(name, o).unwrap();
+                z.write_all(text.as_bytes()).unwrap();
+            };
+        put(
+            &mut z,
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        );
+        put(
+            &mut z,
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        );
+        put(
+            &mut z,
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><x:sheets><x:sheet name="导出 &amp; 汇总" sheetId="1" r:id="rId1"/><x:sheet name="B" sheetId="2" r:id="rId2"/></x:sheets></x:workbook>"#,
+        );
+        put(
+            &mut z,
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/></Relationships>"#,
+        );
+        put(
+            &mut z,
+            "xl/worksheets/sheet1.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>
+<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>项目名称</x:t></x:is></x:c><x:c r="B1" t="inlineStr"><x:is><x:t>总投资</x:t></x:is></x:c></x:row>
+<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t xml:space="preserve">  A&amp;B 厂房 &#x4E00;期 </x:t></x:is></x:c><x:c r="B2"><x:v>1.25E3</x:v></x:c><x:c r="C2" t="str"><x:f>B2&gt;1</x:f><x:v>TRUE</x:v></x:c></x:row>
+</x:sheetData></x:worksheet>"#,
+        );
+        put(
+            &mut z,
+            "xl/worksheets/sheet2.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row><c t="inlineStr"><is><t>无坐标</t></is></c><c><v>2</v></c><c/><c><v>文本值</v></c></row>
+<row/>
+<row><c t="b"><v>0</v></c><c t="e"><v>#N/A</v></c><c t="n"><v></v></c><c t="d"><v>2026-03-15T00:00:00</v></c></row>
+</sheetData></worksheet>"#,
+        );
+        z.finish().unwrap();
+
+        let bytes = buf.into_inner();
+        let sheets = same_as_calamine("hand.xlsx", &bytes);
+        assert_eq!(sheets[0].name, "导出 & 汇总");
+        assert_eq!(sheets[0].rows[1][0], Cell::Text("A&B 厂房 一期".into()));
+        assert_eq!(sheets[0].rows[1][1], Cell::Number(1250.0));
+        assert_eq!(sheets[1].rows[0][3], Cell::Text("文本值".into()));
+        assert_eq!(sheets[1].rows[2][0], Cell::Bool(false));
+        assert_eq!(
+            sheets[1].rows[2][3],
+            Cell::Text("2026-03-15T00:00:00".into())
+        );
+    }
+}
