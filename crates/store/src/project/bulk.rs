@@ -55,7 +55,6 @@ pub(super) async fn preload(
 pub(super) async fn insert_many(
     tx: &mut Tx,
     actor: &Actor,
-    r: &mut Resolver,
     chain: &mut audit::Chain,
     items: &[Checked],
 ) -> Result<Vec<i64>> {
@@ -192,9 +191,6 @@ pub(super) async fn insert_many(
     insert_rows(tx, "INSERT INTO project_plan (project_id, year, annual, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, mismatch)", plans).await?;
     insert_rows(tx, "INSERT INTO project_stage_log (project_id, from_stage, to_stage, on_date, note, actor_name, at)", stages).await?;
     chain.append_many(tx, actor, audits).await?;
-    for (c, id) in items.iter().zip(&ids) {
-        r.remember(*id, c);
-    }
     Ok(ids)
 }
 
@@ -246,19 +242,60 @@ pub async fn bulk_upsert(
     dry_run: bool,
     valid_only: bool,
 ) -> Result<BulkOutcome> {
-    actor.access.require(Permission::ProjectWrite)?;
-    let mut r = Resolver::load_with_projects(tx).await?;
-    let mut out = BulkOutcome::default();
-    let mut good: Vec<(usize, Checked, Option<i64>)> = Vec::new();
-    let mut seen_codes: HashMap<String, usize> = HashMap::new();
-    let mut seen_names: HashMap<(i64, String), usize> = HashMap::new();
-    for (i, row) in rows.iter().enumerate() {
+    let mut check = BulkCheck::load(tx, actor, valid_only).await?;
+    let new: Vec<Checked> = rows.iter().filter_map(|r| check.row(r)).collect();
+    let mut write = BulkWrite::begin(tx).await?;
+    if !check.refused() {
+        write.create(tx, actor, &new, !dry_run).await?;
+    }
+    write.finish(tx, actor, check, dry_run).await
+}
+
+/// The checking half of a bulk write: every row checked against the rules, the stored
+/// projects and the rows before it, with no database access — so an import can check
+/// rows on one thread, as they are read, while another writes the ones already checked.
+pub struct BulkCheck {
+    r: Resolver,
+    actor: Actor,
+    valid_only: bool,
+    rows: usize,
+    seen_codes: HashMap<String, usize>,
+    seen_names: HashMap<(i64, String), usize>,
+    errors: Vec<RowError>,
+    failed: BTreeSet<(String, usize)>,
+    /// Rows matching stored projects: (checked, stored id, sheet, row).
+    updates: Vec<(Checked, i64, String, usize)>,
+}
+
+impl BulkCheck {
+    /// Loads what checking needs (divisions, units, leaders, stored project keys).
+    pub async fn load(tx: &mut Tx, actor: &Actor, valid_only: bool) -> Result<BulkCheck> {
+        actor.access.require(Permission::ProjectWrite)?;
+        Ok(BulkCheck {
+            r: Resolver::load_with_projects(tx).await?,
+            actor: actor.clone(),
+            valid_only,
+            rows: 0,
+            seen_codes: HashMap::new(),
+            seen_names: HashMap::new(),
+            errors: Vec::new(),
+            failed: BTreeSet::new(),
+            updates: Vec::new(),
+        })
+    }
+
+    /// Checks one row. Returns the project to create when the row is new and valid; a
+    /// row matching a stored project is kept for [`BulkWrite::finish`], a bad row's
+    /// errors for the outcome.
+    pub fn row(&mut self, row: &BulkRow<'_>) -> Option<Checked> {
+        self.rows += 1;
         let mut errs = Vec::new();
-        match r.check(row.input) {
+        let mut good = None;
+        match self.r.check(row.input) {
             Ok(c) => {
-                let existing = r.existing(&c);
+                let existing = self.r.existing(&c);
                 if let Some(code) = &c.code
-                    && let Some(first) = seen_codes.insert(code.clone(), row.row)
+                    && let Some(first) = self.seen_codes.insert(code.clone(), row.row)
                 {
                     errs.push(DomainError::new(
                         "code",
@@ -268,7 +305,9 @@ pub async fn bulk_upsert(
                 }
                 if existing.is_none()
                     && c.code.is_none()
-                    && let Some(first) = seen_names.insert((c.division_id, c.name.clone()), row.row)
+                    && let Some(first) = self
+                        .seen_names
+                        .insert((c.division_id, c.name.clone()), row.row)
                 {
                     errs.push(DomainError::new(
                         "name",
@@ -279,8 +318,7 @@ pub async fn bulk_upsert(
                         ),
                     ));
                 }
-                let scope_ok = in_scope(actor, Permission::ProjectWrite, c.scope_units());
-                if !scope_ok {
+                if !in_scope(&self.actor, Permission::ProjectWrite, c.scope_units()) {
                     errs.push(DomainError::new(
                         "division",
                         "该项目不在您的数据范围内，不能导入。",
@@ -288,13 +326,16 @@ pub async fn bulk_upsert(
                     ));
                 }
                 if errs.is_empty() {
-                    good.push((i, c, existing));
+                    good = Some((c, existing));
                 }
             }
             Err(es) => errs = es,
         }
+        if !errs.is_empty() {
+            self.failed.insert((row.sheet.to_string(), row.row));
+        }
         for e in errs {
-            out.errors.push(RowError {
+            self.errors.push(RowError {
                 sheet: row.sheet.to_string(),
                 row: row.row,
                 field: e.field.to_string(),
@@ -302,77 +343,133 @@ pub async fn bulk_upsert(
                 message_en: e.msg.en,
             });
         }
-    }
-    let failed_rows: BTreeSet<(&str, usize)> = out
-        .errors
-        .iter()
-        .map(|e| (e.sheet.as_str(), e.row))
-        .collect();
-    if !out.errors.is_empty() && !valid_only {
-        out.skipped = rows.len();
-        return Ok(out);
-    }
-    out.skipped = failed_rows.len();
-    drop(failed_rows);
-    let (creates, updates): (Vec<_>, Vec<_>) = good
-        .into_iter()
-        .partition(|(_, _, existing)| existing.is_none());
-    // Existing projects: compared in memory with what is stored; only changes are written.
-    let mut changed: Vec<(usize, Checked, i64)> = Vec::new();
-    if !updates.is_empty() {
-        let stored = preload(tx).await?;
-        for (i, c, existing) in updates {
-            let id = existing.expect("partitioned");
-            let same = stored.get(&id).is_some_and(|(p, was, plans)| {
-                let plan = c.plan.as_ref().and_then(|cp| plans.get(&cp.year));
-                snapshot_of(was, p.sort, plan)
-                    == snapshot_of(&c, c.sort.unwrap_or(p.sort), c.plan.as_ref())
-            });
-            if same {
-                out.skipped += 1;
-            } else {
-                changed.push((i, c, id));
+        match good {
+            Some((c, None)) => Some(c),
+            Some((c, Some(id))) => {
+                self.updates.push((c, id, row.sheet.to_string(), row.row));
+                None
             }
+            None => None,
         }
     }
-    if dry_run {
-        out.imported = creates.len();
-        out.updated = changed.len();
-        return Ok(out);
+
+    /// Whether nothing may be written: a row has an error and not `valid_only`.
+    pub fn refused(&self) -> bool {
+        !self.errors.is_empty() && !self.valid_only
     }
-    let mut chain = audit::Chain::load(tx).await?;
-    for (i, c, id) in changed {
-        let row = &rows[i];
-        match save(tx, actor, &mut r, &mut chain, Some(id), &c).await {
-            Ok(Saved::Created(_)) => out.imported += 1,
-            Ok(Saved::Updated(_)) => out.updated += 1,
-            Ok(Saved::Unchanged(_)) => out.skipped += 1,
-            Err(StoreError::Invalid(e)) | Err(StoreError::Conflict(e)) => {
-                out.errors.push(RowError {
-                    sheet: row.sheet.to_string(),
-                    row: row.row,
-                    field: e.field.to_string(),
-                    message: e.msg.zh,
-                    message_en: e.msg.en,
+
+    /// Rows checked so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The errors found so far.
+    pub fn errors(&self) -> &[RowError] {
+        &self.errors
+    }
+}
+
+/// The writing half of a bulk write: new projects in batches as they are checked, then
+/// the changed ones.
+pub struct BulkWrite {
+    chain: audit::Chain,
+    created: usize,
+}
+
+impl BulkWrite {
+    /// Takes the head of the audit chain.
+    pub async fn begin(tx: &mut Tx) -> Result<BulkWrite> {
+        Ok(BulkWrite {
+            chain: audit::Chain::load(tx).await?,
+            created: 0,
+        })
+    }
+
+    /// Creates a batch of checked new projects (only counts them unless `write`).
+    pub async fn create(
+        &mut self,
+        tx: &mut Tx,
+        actor: &Actor,
+        items: &[Checked],
+        write: bool,
+    ) -> Result<()> {
+        if write {
+            insert_many(tx, actor, &mut self.chain, items).await?;
+        }
+        self.created += items.len();
+        Ok(())
+    }
+
+    /// Writes the rows that change stored projects (compared in memory with what is
+    /// stored; only changes are written), unless `dry_run`, and says what the whole
+    /// write did. When the outcome has errors and the check was not `valid_only`, the
+    /// caller must roll back: batches created before the error was found are in `tx`.
+    pub async fn finish(
+        mut self,
+        tx: &mut Tx,
+        actor: &Actor,
+        check: BulkCheck,
+        dry_run: bool,
+    ) -> Result<BulkOutcome> {
+        let mut out = BulkOutcome {
+            errors: check.errors,
+            ..Default::default()
+        };
+        if !out.errors.is_empty() && !check.valid_only {
+            out.skipped = check.rows;
+            return Ok(out);
+        }
+        out.skipped = check.failed.len();
+        out.imported = self.created;
+        let mut changed: Vec<(Checked, i64, String, usize)> = Vec::new();
+        if !check.updates.is_empty() {
+            let stored = preload(tx).await?;
+            for (c, id, sheet, row) in check.updates {
+                let same = stored.get(&id).is_some_and(|(p, was, plans)| {
+                    let plan = c.plan.as_ref().and_then(|cp| plans.get(&cp.year));
+                    snapshot_of(was, p.sort, plan)
+                        == snapshot_of(&c, c.sort.unwrap_or(p.sort), c.plan.as_ref())
                 });
-                out.skipped += 1;
-                if !valid_only {
-                    return Ok(BulkOutcome {
-                        imported: 0,
-                        updated: 0,
-                        skipped: rows.len(),
-                        errors: out.errors,
-                    });
+                if same {
+                    out.skipped += 1;
+                } else {
+                    changed.push((c, id, sheet, row));
                 }
             }
-            Err(e) => return Err(e),
         }
+        if dry_run {
+            out.updated = changed.len();
+            return Ok(out);
+        }
+        let mut r = check.r;
+        for (c, id, sheet, row) in changed {
+            match save(tx, actor, &mut r, &mut self.chain, Some(id), &c).await {
+                Ok(Saved::Created(_)) => out.imported += 1,
+                Ok(Saved::Updated(_)) => out.updated += 1,
+                Ok(Saved::Unchanged(_)) => out.skipped += 1,
+                Err(StoreError::Invalid(e)) | Err(StoreError::Conflict(e)) => {
+                    out.errors.push(RowError {
+                        sheet,
+                        row,
+                        field: e.field.to_string(),
+                        message: e.msg.zh,
+                        message_en: e.msg.en,
+                    });
+                    out.skipped += 1;
+                    if !check.valid_only {
+                        return Ok(BulkOutcome {
+                            imported: 0,
+                            updated: 0,
+                            skipped: check.rows,
+                            errors: out.errors,
+                        });
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
-    let new: Vec<Checked> = creates.into_iter().map(|(_, c, _)| c).collect();
-    out.imported += insert_many(tx, actor, &mut r, &mut chain, &new)
-        .await?
-        .len();
-    Ok(out)
 }
 
 /// Ids of projects by name, in the order asked (for the generator, whose names are unique).

@@ -107,6 +107,9 @@ pub struct ImportReport {
     pub ignored_columns: Vec<ColumnNote>,
 }
 
+/// New projects written per batch while the rest of a workbook is still being read.
+const IMPORT_BATCH: usize = 4_000;
+
 /// Reads a workbook and imports its projects. Without `valid_only`, any error means
 /// nothing is written; with it, the valid rows are written. A dry run writes nothing.
 pub async fn import_bytes(
@@ -128,27 +131,71 @@ pub async fn import_bytes(
         .into_iter()
         .map(|(_, f, s)| (f, s))
         .collect();
-    // Reading a big workbook takes seconds of CPU: keep it off the async workers so the
-    // rest of the site stays responsive during an import.
+    // The import is a pipeline. A blocking thread reads the workbook and checks each
+    // project row as soon as it is read (checking needs no database); the new projects
+    // come back here in batches and are written while the thread reads on. On two cores
+    // reading and writing overlap instead of taking turns. Nothing is committed until
+    // the end, and only when the whole file passed (or `valid_only`): a batch written
+    // before an error was found is rolled back with the transaction.
+    let mut tx = db.begin_alone().await?;
+    let mut check = project::BulkCheck::load(&mut tx, actor, valid_only).await?;
+    let (batches, mut incoming) = tokio::sync::mpsc::channel::<Vec<project::Checked>>(2);
     let (name, content, only) = (
         file_name.to_string(),
         bytes.to_vec(),
         sheet.map(str::to_string),
     );
-    let read = tokio::task::spawn_blocking(move || {
-        ledger::read_sheets(&name, &content)
-            .map(|sheets| ledger::read_ledger(&sheets, &Synonyms::new(&extra), only.as_deref()))
-    })
-    .await
-    .map_err(|e| StoreError::Config(format!("workbook reader failed: {e}")))?;
-    let l = match read {
-        Ok(l) => l,
+    let reader = tokio::task::spawn_blocking(move || {
+        let sheets = ledger::read_sheets(&name, &content)?;
+        drop(content);
+        let mut batch: Vec<project::Checked> = Vec::new();
+        // Once a row fails (and not `valid_only`), nothing will be written: rows are
+        // still read and checked, to report every error, but no longer sent.
+        let mut failed = false;
+        let mut send = true;
+        let l = ledger::read_ledger_each(&sheets, &Synonyms::new(&extra), only.as_deref(), |row| {
+            let Some(row) = row else {
+                failed = true;
+                return;
+            };
+            let new = check.row(&BulkRow {
+                input: &row.input,
+                sheet: &row.sheet,
+                row: row.row,
+            });
+            if (failed && !valid_only) || check.refused() {
+                batch.clear();
+                return;
+            }
+            batch.extend(new);
+            if batch.len() >= IMPORT_BATCH && send {
+                send = batches.blocking_send(std::mem::take(&mut batch)).is_ok();
+            }
+        });
+        if !batch.is_empty() && send && !((failed && !valid_only) || check.refused()) {
+            let _ = batches.blocking_send(batch);
+        }
+        Ok::<_, gongjian_office::CellError>((l, check))
+    });
+    let mut write = project::BulkWrite::begin(&mut tx).await?;
+    let mut written = Ok(());
+    while let Some(batch) = incoming.recv().await {
+        if written.is_ok() {
+            written = write.create(&mut tx, actor, &batch, !dry_run).await;
+        }
+    }
+    let read = reader
+        .await
+        .map_err(|e| StoreError::Config(format!("workbook reader failed: {e}")))?;
+    written?;
+    let (l, check) = match read {
+        Ok(x) => x,
         Err(e) => {
             report.errors.push(ImportError::from(&e));
             return Ok(report);
         }
     };
-    report.rows = l.rows.len()
+    report.rows = check.rows()
         + l.errors
             .iter()
             .map(|e| (&e.sheet, e.row))
@@ -167,26 +214,16 @@ pub async fn import_bytes(
         .map(|e| (&e.sheet, e.row))
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let rows: Vec<BulkRow> = l
-        .rows
-        .iter()
-        .map(|r| BulkRow {
-            input: &r.input,
-            sheet: &r.sheet,
-            row: r.row,
-        })
-        .collect();
-    let mut tx = db.begin_alone().await?;
     // Cell errors found while reading count like store errors: all-or-nothing unless valid-only.
     let reading_failed = !report.errors.is_empty() && !valid_only;
-    let out = project::bulk_upsert(
-        &mut tx,
-        actor,
-        &rows,
-        dry_run || reading_failed || sheet_error,
-        valid_only,
-    )
-    .await?;
+    let out = write
+        .finish(
+            &mut tx,
+            actor,
+            check,
+            dry_run || reading_failed || sheet_error,
+        )
+        .await?;
     for e in &out.errors {
         report.errors.push(ImportError {
             sheet: e.sheet.clone(),
