@@ -171,6 +171,22 @@ pub(super) fn text_cell(s: &str) -> Cell {
     }
 }
 
+/// Puts a read cell at zero-based row `r`, column `c`, growing the grid as needed;
+/// empty cells are not stored.
+pub(super) fn put(rows: &mut Vec<Vec<Cell>>, r: usize, c: usize, value: Cell) {
+    if value == Cell::Empty {
+        return;
+    }
+    if rows.len() <= r {
+        rows.resize_with(r + 1, Vec::new);
+    }
+    let row = &mut rows[r];
+    if row.len() <= c {
+        row.resize(c + 1, Cell::Empty);
+    }
+    row[c] = value;
+}
+
 /// Reads every sheet of an xlsx workbook: with the single-pass reader
 /// ([`super::xlsx`]), or with calamine when that reader steps aside.
 pub(super) fn read_xlsx(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellError> {
@@ -224,18 +240,7 @@ pub(super) fn read_xlsx_calamine(file_name: &str, bytes: &[u8]) -> Result<Vec<Sh
                 DataRef::Bool(b) => Cell::Bool(*b),
                 DataRef::DateTime(d) => Cell::Date(d.as_f64()),
             };
-            if value == Cell::Empty {
-                continue;
-            }
-            let (r, c) = (r as usize, c as usize);
-            if rows.len() <= r {
-                rows.resize_with(r + 1, Vec::new);
-            }
-            let row = &mut rows[r];
-            if row.len() <= c {
-                row.resize(c + 1, Cell::Empty);
-            }
-            row[c] = value;
+            put(&mut rows, r as usize, c as usize, value);
         }
         out.push(Sheet {
             name,

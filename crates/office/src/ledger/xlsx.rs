@@ -9,7 +9,7 @@
 //! [`Outcome::Fallback`] and the caller reads the workbook with calamine instead. Tests
 //! compare both readers cell for cell.
 
-use super::sheets::{Cell, Sheet, text_cell};
+use super::sheets::{Cell, Sheet, put, text_cell};
 use std::io::Read;
 
 /// What the fast reader made of a workbook.
@@ -49,9 +49,9 @@ fn read_inner(bytes: &[u8]) -> Result<Vec<Sheet>, Stop> {
     let mut zip: Zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(fallback)?;
     let rels = part(&mut zip, "xl/_rels/workbook.xml.rels")?.ok_or(Stop::Fallback)?;
     let mut targets: Vec<(String, String)> = Vec::new();
-    for tag in Tags::new(&rels) {
-        let tag = tag?;
-        if tag.name == b"Relationship" {
+    let mut at = 0;
+    while let Some(tag) = next_tag(&rels, &mut at)? {
+        if !tag.closing && tag.name == b"Relationship" {
             let id = tag.attr(b"Id")?;
             let target = tag.attr(b"Target")?;
             if let (Some(id), Some(target)) = (id, target) {
@@ -61,8 +61,11 @@ fn read_inner(bytes: &[u8]) -> Result<Vec<Sheet>, Stop> {
     }
     let workbook = part(&mut zip, "xl/workbook.xml")?.ok_or(Stop::Fallback)?;
     let mut sheets: Vec<(String, String)> = Vec::new();
-    for tag in Tags::new(&workbook) {
-        let tag = tag?;
+    let mut at = 0;
+    while let Some(tag) = next_tag(&workbook, &mut at)? {
+        if tag.closing {
+            continue;
+        }
         match tag.name {
             b"sheet" => {
                 let name = tag.attr(b"name")?.ok_or(Stop::Fallback)?;
@@ -134,14 +137,20 @@ fn part(zip: &mut Zip, path: &str) -> Result<Option<Vec<u8>>, Stop> {
     if buf.len() as u64 > MAX_PART {
         return Err(Stop::Bad(
             path.to_string(),
-            format!("解压后超过 {} MB", MAX_PART >> 20),
+            format!(
+                "解压后超过 {0} MB / larger than {0} MB uncompressed",
+                MAX_PART >> 20
+            ),
         ));
     }
     Ok(Some(buf))
 }
 
-/// One start (or empty) tag: its local name and its attribute bytes.
+/// One tag: whether it ends an element (`</x>`) or is empty (`<x/>`), its local name and
+/// its attribute bytes. A declaration (`<?xml …?>`) is a tag named `?xml`.
 struct Tag<'a> {
+    closing: bool,
+    empty: bool,
     name: &'a [u8],
     attrs: &'a [u8],
 }
@@ -164,57 +173,64 @@ impl Tag<'_> {
     }
 }
 
-/// The start tags of a small XML part, in order (end tags, comments and declarations
-/// skipped). CDATA makes the caller fall back.
-struct Tags<'a> {
-    xml: &'a [u8],
-    at: usize,
-}
+/// Something this reader does not handle (CDATA, a tag that never ends): fall back.
+struct Unhandled;
 
-impl<'a> Tags<'a> {
-    fn new(xml: &'a [u8]) -> Self {
-        Tags { xml, at: 0 }
+/// The next tag at or after `*at`, leaving `*at` just past it; comments are skipped.
+/// `Ok(None)` at the end of `xml`.
+fn next_tag<'a>(xml: &'a [u8], at: &mut usize) -> Result<Option<Tag<'a>>, Unhandled> {
+    loop {
+        let Some(lt) = memchr::memchr(b'<', &xml[*at..]).map(|i| *at + i) else {
+            return Ok(None);
+        };
+        let rest = &xml[lt + 1..];
+        if rest.starts_with(b"![CDATA[") {
+            return Err(Unhandled);
+        }
+        if rest.starts_with(b"!--") {
+            *at = lt + 1 + memchr::memmem::find(rest, b"-->").ok_or(Unhandled)? + 3;
+            continue;
+        }
+        let gt = lt + 1 + memchr::memchr(b'>', rest).ok_or(Unhandled)?;
+        *at = gt + 1;
+        let inner = &xml[lt + 1..gt];
+        let (closing, body) = match inner.strip_prefix(b"/") {
+            Some(b) => (true, b),
+            None => (false, inner),
+        };
+        let (empty, body) = match body.strip_suffix(b"/") {
+            Some(b) => (true, b),
+            None => (false, body),
+        };
+        let end = body
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(body.len());
+        return Ok(Some(Tag {
+            closing,
+            empty,
+            name: local(&body[..end]),
+            attrs: &body[end..],
+        }));
     }
 }
 
-impl<'a> Iterator for Tags<'a> {
-    type Item = Result<Tag<'a>, Stop>;
+/// The text from `*at` up to the next tag (text never holds a `<`); `*at` is left there.
+fn text_at<'a>(xml: &'a [u8], at: &mut usize) -> Result<&'a [u8], Unhandled> {
+    let start = *at;
+    *at += memchr::memchr(b'<', &xml[start..]).ok_or(Unhandled)?;
+    Ok(&xml[start..*at])
+}
 
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let lt = self.at + memchr::memchr(b'<', &self.xml[self.at..])?;
-            let rest = &self.xml[lt + 1..];
-            if rest.starts_with(b"![CDATA[") {
-                return Some(Err(Stop::Fallback));
-            }
-            if rest.starts_with(b"!--") {
-                let end =
-                    memchr::memmem::find(rest, b"-->").map_or(self.xml.len(), |e| lt + 1 + e + 3);
-                self.at = end;
-                continue;
-            }
-            let gt = match memchr::memchr(b'>', rest) {
-                Some(g) => lt + 1 + g,
-                None => return Some(Err(Stop::Fallback)),
-            };
-            self.at = gt + 1;
-            let inner = &self.xml[lt + 1..gt];
-            if inner
-                .first()
-                .is_some_and(|c| matches!(c, b'/' | b'?' | b'!'))
-            {
-                continue;
-            }
-            let inner = inner.strip_suffix(b"/").unwrap_or(inner);
-            let end = inner
-                .iter()
-                .position(|c| c.is_ascii_whitespace())
-                .unwrap_or(inner.len());
-            return Some(Ok(Tag {
-                name: local(&inner[..end]),
-                attrs: &inner[end..],
-            }));
-        }
+impl From<Unhandled> for Stop {
+    fn from(_: Unhandled) -> Stop {
+        Stop::Fallback
+    }
+}
+
+impl From<Unhandled> for CellStop {
+    fn from(_: Unhandled) -> CellStop {
+        CellStop::Fallback
     }
 }
 
@@ -307,27 +323,9 @@ fn date_styles(xml: &[u8]) -> Result<Vec<bool>, Stop> {
     // `xf` also occurs in cellStyleXfs and dxfs: only those under cellXfs count.
     let mut in_cell_xfs = false;
     let mut at = 0;
-    while let Some(lt) = memchr::memchr(b'<', &xml[at..]).map(|i| at + i) {
-        let rest = &xml[lt + 1..];
-        if rest.starts_with(b"![CDATA[") {
-            return Err(Stop::Fallback);
-        }
-        let gt = lt + 1 + memchr::memchr(b'>', rest).ok_or(Stop::Fallback)?;
-        at = gt + 1;
-        let inner = &xml[lt + 1..gt];
-        let closing = inner.first() == Some(&b'/');
-        let body = if closing { &inner[1..] } else { inner };
-        let body = body.strip_suffix(b"/").unwrap_or(body);
-        let end = body
-            .iter()
-            .position(|c| c.is_ascii_whitespace())
-            .unwrap_or(body.len());
-        let tag = Tag {
-            name: local(&body[..end]),
-            attrs: &body[end..],
-        };
-        match (tag.name, closing) {
-            (b"cellXfs", false) => in_cell_xfs = !inner.ends_with(b"/"),
+    while let Some(tag) = next_tag(xml, &mut at)? {
+        match (tag.name, tag.closing) {
+            (b"cellXfs", false) => in_cell_xfs = !tag.empty,
             (b"cellXfs", true) => in_cell_xfs = false,
             (b"numFmt", false) => {
                 if let (Some(id), Some(code)) = (tag.attr(b"numFmtId")?, tag.attr(b"formatCode")?)
@@ -416,7 +414,7 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<Cell>, Stop> {
         }
         let end = gt + memchr::memmem::find(&xml[gt..], b"</si>").ok_or(Stop::Fallback)?;
         text.clear();
-        rich_text(&xml[gt + 1..end], &mut text).ok_or(Stop::Fallback)?;
+        rich_text(&xml[gt + 1..end], &mut text)?;
         out.push(text_cell(&text));
         at = end + 4;
     }
@@ -425,43 +423,33 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<Cell>, Stop> {
 
 /// Appends the text of the `<t>` elements in `body` (a string item or an inline string),
 /// leaving out phonetic runs (`<rPh>`). `None` for what this reader does not handle.
-fn rich_text(body: &[u8], out: &mut String) -> Option<()> {
+fn rich_text(body: &[u8], out: &mut String) -> Result<(), Unhandled> {
     let mut at = 0;
     let mut phonetic = false;
-    while let Some(lt) = memchr::memchr(b'<', &body[at..]).map(|i| at + i) {
-        let gt = lt + memchr::memchr(b'>', &body[lt..])?;
-        let inner = &body[lt + 1..gt];
-        at = gt + 1;
-        if inner.starts_with(b"![CDATA[") {
-            return None;
-        }
-        let closing = inner.first() == Some(&b'/');
-        let nm = if closing { &inner[1..] } else { inner };
-        let self_closing = nm.ends_with(b"/");
-        let nm = nm.strip_suffix(b"/").unwrap_or(nm);
-        let end = nm
-            .iter()
-            .position(|c| c.is_ascii_whitespace())
-            .unwrap_or(nm.len());
-        match (local(&nm[..end]), closing) {
-            (b"rPh", false) => phonetic = !self_closing,
+    while let Some(tag) = next_tag(body, &mut at)? {
+        match (tag.name, tag.closing) {
+            (b"rPh", false) => phonetic = !tag.empty,
             (b"rPh", true) => phonetic = false,
-            (b"t", false) if !self_closing => {
-                let close = at + memchr::memchr(b'<', &body[at..])?;
+            (b"t", false) if !tag.empty => {
+                let text = text_at(body, &mut at)?;
                 if !phonetic {
-                    let raw = &body[at..close];
-                    if memchr::memchr(b'&', raw).is_some() {
-                        out.push_str(&unescape(raw)?);
-                    } else {
-                        out.push_str(std::str::from_utf8(raw).ok()?);
-                    }
+                    push_text(out, text)?;
                 }
-                at = close;
             }
             _ => {}
         }
     }
-    Some(())
+    Ok(())
+}
+
+/// Appends XML text, its entities resolved.
+fn push_text(out: &mut String, raw: &[u8]) -> Result<(), Unhandled> {
+    if memchr::memchr(b'&', raw).is_some() {
+        out.push_str(&unescape(raw).ok_or(Unhandled)?);
+    } else {
+        out.push_str(std::str::from_utf8(raw).map_err(|_| Unhandled)?);
+    }
+    Ok(())
 }
 
 enum CellStop {
@@ -507,29 +495,17 @@ fn sheet_rows(xml: &[u8], strings: &[Cell], dates: &[bool]) -> Result<Vec<Vec<Ce
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let (mut row, mut col) = (0usize, 0usize);
     loop {
-        let lt = at + memchr::memchr(b'<', &xml[at..]).ok_or(CellStop::Fallback)?;
-        let gt = lt + memchr::memchr(b'>', &xml[lt..]).ok_or(CellStop::Fallback)?;
-        let inner = &xml[lt + 1..gt];
-        at = gt + 1;
-        let closing = inner.first() == Some(&b'/');
-        let body = if closing { &inner[1..] } else { inner };
-        let self_closing = body.ends_with(b"/");
-        let body = body.strip_suffix(b"/").unwrap_or(body);
-        let end = body
-            .iter()
-            .position(|c| c.is_ascii_whitespace())
-            .unwrap_or(body.len());
-        let attrs = &body[end..];
-        match (local(&body[..end]), closing) {
+        let tag = next_tag(xml, &mut at)?.ok_or(CellStop::Fallback)?;
+        match (tag.name, tag.closing) {
             (b"sheetData", true) => break,
             (b"row", false) => {
-                if let Some(r) = attr_raw(attrs, b"r", false) {
+                if let Some(r) = attr_raw(tag.attrs, b"r", false) {
                     row = parse_usize(r)
                         .and_then(|r| r.checked_sub(1))
                         .ok_or(CellStop::Fallback)?;
                 }
                 col = 0;
-                if self_closing {
+                if tag.empty {
                     row += 1;
                 }
             }
@@ -538,26 +514,15 @@ fn sheet_rows(xml: &[u8], strings: &[Cell], dates: &[bool]) -> Result<Vec<Vec<Ce
                 col = 0;
             }
             (b"c", false) => {
-                let (r, c) = match attr_raw(attrs, b"r", false) {
+                let (r, c) = match attr_raw(tag.attrs, b"r", false) {
                     Some(r) => cell_ref(r).ok_or(CellStop::Fallback)?,
                     None => (row, col),
                 };
                 col = c + 1;
-                if self_closing {
-                    continue;
+                if !tag.empty {
+                    let value = cell_value(xml, &mut at, tag.attrs, strings, dates)?;
+                    put(&mut rows, r, c, value);
                 }
-                let value = cell_value(xml, &mut at, attrs, strings, dates)?;
-                if value == Cell::Empty {
-                    continue;
-                }
-                if rows.len() <= r {
-                    rows.resize_with(r + 1, Vec::new);
-                }
-                let cells = &mut rows[r];
-                if cells.len() <= c {
-                    cells.resize(c + 1, Cell::Empty);
-                }
-                cells[c] = value;
             }
             _ => {}
         }
@@ -578,47 +543,21 @@ fn cell_value(
     let mut inline: Option<String> = None;
     let mut phonetic = false;
     loop {
-        let lt = *at + memchr::memchr(b'<', &xml[*at..]).ok_or(CellStop::Fallback)?;
-        let gt = lt + memchr::memchr(b'>', &xml[lt..]).ok_or(CellStop::Fallback)?;
-        let inner = &xml[lt + 1..gt];
-        *at = gt + 1;
-        if let Some(name) = inner.strip_prefix(b"/") {
-            match local(name.trim_ascii_end()) {
-                b"c" => break,
-                b"rPh" => phonetic = false,
-                _ => {}
-            }
-            continue;
-        }
-        if inner.starts_with(b"![CDATA[") {
-            return Err(CellStop::Fallback);
-        }
-        let self_closing = inner.ends_with(b"/");
-        let nm = inner.strip_suffix(b"/").unwrap_or(inner);
-        let end = nm
-            .iter()
-            .position(|c| c.is_ascii_whitespace())
-            .unwrap_or(nm.len());
-        match local(&nm[..end]) {
-            b"v" if self_closing => v = Some(&[]),
-            b"is" => inline = Some(String::new()),
-            b"rPh" => phonetic = !self_closing,
-            tag @ (b"v" | b"t") if !self_closing => {
-                // Text runs to the next tag: it never holds a `<`.
-                let e = *at + memchr::memchr(b'<', &xml[*at..]).ok_or(CellStop::Fallback)?;
-                let text = &xml[*at..e];
-                *at = e;
-                if tag == b"v" {
-                    v = Some(text);
-                } else if let Some(s) = inline.as_mut()
+        let tag = next_tag(xml, at)?.ok_or(CellStop::Fallback)?;
+        match (tag.name, tag.closing) {
+            (b"c", true) => break,
+            (b"rPh", true) => phonetic = false,
+            (_, true) => {}
+            (b"v", false) if tag.empty => v = Some(&[]),
+            (b"is", false) => inline = Some(String::new()),
+            (b"rPh", false) => phonetic = !tag.empty,
+            (b"v", false) => v = Some(text_at(xml, at)?),
+            (b"t", false) if !tag.empty => {
+                let text = text_at(xml, at)?;
+                if let Some(s) = inline.as_mut()
                     && !phonetic
                 {
-                    match memchr::memchr(b'&', text) {
-                        Some(_) => s.push_str(&unescape(text).ok_or(CellStop::Fallback)?),
-                        None => {
-                            s.push_str(std::str::from_utf8(text).map_err(|_| CellStop::Fallback)?)
-                        }
-                    }
+                    push_text(s, text)?;
                 }
             }
             _ => {}

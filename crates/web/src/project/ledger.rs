@@ -163,16 +163,18 @@ pub async fn import_bytes(
                 sheet: &row.sheet,
                 row: row.row,
             });
-            if (failed && !valid_only) || check.refused() {
+            send &= (valid_only || !failed) && !check.refused();
+            if !send {
                 batch.clear();
                 return;
             }
             batch.extend(new);
-            if batch.len() >= IMPORT_BATCH && send {
+            if batch.len() >= IMPORT_BATCH {
+                // A closed channel means the writer failed: stop sending.
                 send = batches.blocking_send(std::mem::take(&mut batch)).is_ok();
             }
         });
-        if !batch.is_empty() && send && !((failed && !valid_only) || check.refused()) {
+        if send && (valid_only || !failed) && !batch.is_empty() {
             let _ = batches.blocking_send(batch);
         }
         Ok::<_, gongjian_office::CellError>((l, check))
@@ -180,10 +182,12 @@ pub async fn import_bytes(
     let mut write = project::BulkWrite::begin(&mut tx).await?;
     let mut written = Ok(());
     while let Some(batch) = incoming.recv().await {
-        if written.is_ok() {
-            written = write.create(&mut tx, actor, &batch, !dry_run).await;
+        written = write.create(&mut tx, actor, &batch, !dry_run).await;
+        if written.is_err() {
+            break;
         }
     }
+    drop(incoming);
     let read = reader
         .await
         .map_err(|e| StoreError::Config(format!("workbook reader failed: {e}")))?;
