@@ -131,23 +131,30 @@ pub async fn import_bytes(
         .into_iter()
         .map(|(_, f, s)| (f, s))
         .collect();
-    // The import is a pipeline. A blocking thread reads the workbook and checks each
-    // project row as soon as it is read (checking needs no database); the new projects
-    // come back here in batches and are written while the thread reads on. On two cores
-    // reading and writing overlap instead of taking turns. Nothing is committed until
-    // the end, and only when the whole file passed (or `valid_only`): a batch written
-    // before an error was found is rolled back with the transaction.
+    // Reading the cells takes seconds of CPU for a big workbook: it runs on a blocking
+    // thread, before the write transaction begins, so other writers do not wait for it.
+    let (name, content) = (file_name.to_string(), bytes.to_vec());
+    let sheets = match tokio::task::spawn_blocking(move || ledger::read_sheets(&name, &content))
+        .await
+        .map_err(|e| StoreError::Config(format!("workbook reader failed: {e}")))?
+    {
+        Ok(s) => s,
+        Err(e) => {
+            report.errors.push(ImportError::from(&e));
+            return Ok(report);
+        }
+    };
+    // Then a pipeline. A blocking thread turns the rows into projects and checks each as
+    // soon as it is read (checking needs no database); the new projects come back here
+    // in batches and are written while the thread reads on. On two cores reading and
+    // writing overlap instead of taking turns. Nothing is committed until the end, and
+    // only when the whole file passed (or `valid_only`): a batch written before an error
+    // was found is rolled back with the transaction.
     let mut tx = db.begin_alone().await?;
     let mut check = project::BulkCheck::load(&mut tx, actor, valid_only).await?;
     let (batches, mut incoming) = tokio::sync::mpsc::channel::<Vec<project::Checked>>(2);
-    let (name, content, only) = (
-        file_name.to_string(),
-        bytes.to_vec(),
-        sheet.map(str::to_string),
-    );
+    let only = sheet.map(str::to_string);
     let reader = tokio::task::spawn_blocking(move || {
-        let sheets = ledger::read_sheets(&name, &content)?;
-        drop(content);
         let mut batch: Vec<project::Checked> = Vec::new();
         // Once a row fails (and not `valid_only`), nothing will be written: rows are
         // still read and checked, to report every error, but no longer sent.
@@ -177,7 +184,7 @@ pub async fn import_bytes(
         if send && (valid_only || !failed) && !batch.is_empty() {
             let _ = batches.blocking_send(batch);
         }
-        Ok::<_, gongjian_office::CellError>((l, check))
+        (l, check)
     });
     let mut write = project::BulkWrite::begin(&mut tx).await?;
     let mut written = Ok(());
@@ -188,17 +195,10 @@ pub async fn import_bytes(
         }
     }
     drop(incoming);
-    let read = reader
+    let (l, check) = reader
         .await
         .map_err(|e| StoreError::Config(format!("workbook reader failed: {e}")))?;
     written?;
-    let (l, check) = match read {
-        Ok(x) => x,
-        Err(e) => {
-            report.errors.push(ImportError::from(&e));
-            return Ok(report);
-        }
-    };
     report.rows = check.rows()
         + l.errors
             .iter()
