@@ -362,11 +362,6 @@ impl BulkCheck {
     pub fn rows(&self) -> usize {
         self.rows
     }
-
-    /// The errors found so far.
-    pub fn errors(&self) -> &[RowError] {
-        &self.errors
-    }
 }
 
 /// The writing half of a bulk write: new projects in batches as they are checked, then
