@@ -118,6 +118,123 @@ async fn run(engine: &str) {
     assert_eq!(counts(db).await, (good, good, plans), "{engine}");
 }
 
+/// `xlsx` with the first number of Excel row `row` (its sequence number) written as an
+/// inline string in a CDATA section: the fast reader steps aside there.
+fn cdata_in_row(xlsx: &[u8], row: usize) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut out);
+    for i in 0..zin.len() {
+        let mut file = zin.by_index(i).unwrap();
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        let path = file.name().to_string();
+        if path == "xl/worksheets/sheet1.xml" {
+            let start = text.find(&format!("<row r=\"{row}\"")).unwrap();
+            let end = start + text[start..].find("</row>").unwrap();
+            let mut cells = String::new();
+            for cell in text[start..end].split_inclusive("</c>") {
+                match (cell.contains(" t=\""), cell.find("<c "), cell.find("<v>")) {
+                    (false, Some(c), Some(v)) if !cells.contains("CDATA") => {
+                        let value = &cell[v + 3..cell.find("</v>").unwrap()];
+                        let tag_end = c + cell[c..].find('>').unwrap();
+                        cells.push_str(&cell[..tag_end]);
+                        cells.push_str(&format!(
+                            " t=\"inlineStr\"><is><t><![CDATA[{value}]]></t></is></c>"
+                        ));
+                    }
+                    _ => cells.push_str(cell),
+                }
+            }
+            assert!(cells.contains("CDATA"), "a number in row {row}");
+            text.replace_range(start..end, &cells);
+        }
+        z.start_file(path, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(text.as_bytes()).unwrap();
+    }
+    z.finish().unwrap();
+    out.into_inner()
+}
+
+/// The fast xlsx reader streams rows into the import as it inflates the sheet. When it
+/// meets something it leaves to calamine (here CDATA) after the first batch was
+/// written, the import starts over from cells read by calamine: every project once,
+/// each audited once, and the same file again changes nothing.
+async fn restart(engine: &str) {
+    let t = TestDb::new(engine).await.unwrap();
+    let db = &t.db;
+    let actor = Actor::cli();
+    synth::ensure_world(db, &actor, false, 1).await.unwrap();
+    let world = synth::world(db).await.unwrap();
+    let names: std::collections::HashMap<String, String> =
+        world.divisions.iter().cloned().collect();
+    let year = gongjian_store::project::this_year();
+    let rows: Vec<ledger_export::ExportRow> = synth::projects(&world, ROWS, 5, year)
+        .iter()
+        .map(|(p, _)| export_row(p, &names[&p.division]))
+        .collect();
+    let plain = ledger_export::to_xlsx(&rows, year, "大台账").unwrap();
+    let last_row = gongjian_office::ledger::read_sheets("a.xlsx", &plain).unwrap()[0]
+        .rows
+        .len();
+    let xlsx = cdata_in_row(&plain, last_row - 2);
+
+    // Streamed, the reader hands over more than a batch before it steps aside.
+    let mut handed = 0;
+    let syn = gongjian_office::ledger::Synonyms::new(&[]);
+    let streamed = gongjian_office::ledger::stream_ledger("a.xlsx", &xlsx, &syn, None, |r| {
+        handed += usize::from(r.is_some())
+    });
+    assert!(
+        matches!(streamed, gongjian_office::ledger::Streamed::Restart),
+        "{streamed:?}"
+    );
+    assert!(handed > 4_000, "{handed}");
+
+    let r = import_bytes(db, &actor, "a.xlsx", &xlsx, None, false, false)
+        .await
+        .unwrap();
+    assert!(r.errors.is_empty(), "{engine}: {:?}", r.errors.first());
+    assert_eq!((r.imported, r.updated, r.skipped), (ROWS, 0, 0), "{engine}");
+    let (p, a, plans) = counts(db).await;
+    assert_eq!((p, a), (ROWS as i64, ROWS as i64), "{engine}");
+    // Free text finds the first project and the last (on SQLite the trigram index is
+    // filled once every batch is written).
+    for row in [&rows[0], &rows[ROWS - 1]] {
+        let q: String = row.name.chars().take(6).collect();
+        let filter = gongjian_store::project::ProjectFilter {
+            q: Some(q.clone()),
+            ..Default::default()
+        };
+        let found = gongjian_store::project::list_all(db, &actor, &filter)
+            .await
+            .unwrap();
+        assert!(
+            found.iter().any(|p| p.name == row.name),
+            "{engine}: '{q}' finds {}",
+            row.name
+        );
+    }
+    // The file read without CDATA matches every project the restarted import wrote.
+    let r = import_bytes(db, &actor, "a.xlsx", &plain, None, false, false)
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.updated, r.skipped), (0, 0, ROWS), "{engine}");
+    assert_eq!(counts(db).await, (p, a, plans), "{engine}");
+}
+
+#[tokio::test]
+async fn an_import_the_fast_reader_gives_up_on_half_way_starts_over_on_sqlite() {
+    restart("sqlite").await;
+}
+
+#[tokio::test]
+async fn an_import_the_fast_reader_gives_up_on_half_way_starts_over_on_postgres() {
+    restart("postgres").await;
+}
+
 #[tokio::test]
 async fn a_big_import_with_late_errors_writes_nothing_or_only_valid_rows_on_sqlite() {
     run("sqlite").await;

@@ -34,10 +34,15 @@ row_struct! {
 impl AuditRecord {
     /// The chain hash of this record's content and its predecessor's hash.
     pub fn compute_hash(&self) -> String {
-        let at = self.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        self.hash_at(&stamp(&self.at))
+    }
+
+    /// [`AuditRecord::compute_hash`] with the record's time already formatted ([`stamp`]).
+    fn hash_at(&self, at: &str) -> String {
+        use std::fmt::Write;
         let fields: [&str; 11] = [
             &self.id.to_string(),
-            &at,
+            at,
             &self.actor_id.map(|v| v.to_string()).unwrap_or_default(),
             &self.actor_name,
             &self
@@ -52,13 +57,19 @@ impl AuditRecord {
             self.after_json.as_deref().unwrap_or("\u{0}"),
         ];
         // Length-prefixed so no two different records can serialise alike.
-        let mut buf = String::new();
+        let size: usize = fields.iter().map(|f| f.len() + 8).sum();
+        let mut buf = String::with_capacity(size + self.prev_hash.len());
         for f in fields {
-            buf.push_str(&format!("{}:{f};", f.len()));
+            let _ = write!(buf, "{}:{f};", f.len());
         }
         buf.push_str(&self.prev_hash);
         crate::sm3_hex(buf.as_bytes())
     }
+}
+
+/// A record's time as its hash covers it.
+fn stamp(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// Appends an audit record inside `tx`. `before`/`after` are snapshots of the entity.
@@ -101,6 +112,8 @@ pub type Entry<'a> = (&'a str, &'a str, String, Option<String>, Option<String>);
 pub struct Chain {
     last_id: i64,
     prev_hash: String,
+    /// The last record time hashed, formatted (a bulk write's records share one).
+    at: Option<(DateTime<Utc>, String)>,
 }
 
 impl Chain {
@@ -123,12 +136,16 @@ impl Chain {
             )
             .await?;
         let (last_id, prev_hash) = head.unwrap_or((0, GENESIS.to_string()));
-        Ok(Chain { last_id, prev_hash })
+        Ok(Chain {
+            last_id,
+            prev_hash,
+            at: None,
+        })
     }
 
     /// Chains the next record after the held head and returns its row of values, in the
     /// order of [`INSERT`].
-    fn link(&mut self, actor: &Actor, at: DateTime<Utc>, entry: Entry<'_>) -> Vec<Val> {
+    pub(crate) fn link(&mut self, actor: &Actor, at: DateTime<Utc>, entry: Entry<'_>) -> Vec<Val> {
         let (action, entity, entity_id, before_json, after_json) = entry;
         let mut rec = AuditRecord {
             id: self.last_id + 1,
@@ -145,7 +162,10 @@ impl Chain {
             prev_hash: std::mem::take(&mut self.prev_hash),
             hash: String::new(),
         };
-        rec.hash = rec.compute_hash();
+        if self.at.as_ref().is_none_or(|(t, _)| *t != at) {
+            self.at = Some((at, stamp(&at)));
+        }
+        rec.hash = rec.hash_at(&self.at.as_ref().expect("just set").1);
         self.last_id = rec.id;
         self.prev_hash = rec.hash.clone();
         vec![
@@ -203,6 +223,11 @@ impl Chain {
         c.exec(&sql, &row).await?;
         Ok(())
     }
+}
+
+/// Inserts records chained beforehand ([`Chain::link`]) by a chain held for `tx`.
+pub(crate) async fn insert_linked(tx: &mut Tx, rows: &[Vec<Val>]) -> Result<()> {
+    crate::sql::insert_rows_ref(tx, INSERT, rows).await
 }
 
 /// The head of every insert into the log.

@@ -155,12 +155,49 @@ pub(crate) async fn each(tx: &mut SqliteTx, sql: &str, rows: &[Vec<Val>]) -> Res
     }
     with_conn(tx, |c| {
         let mut st = c.prepare(sql)?;
+        // A bulk write stamps every row with the same time and date: each is formatted
+        // once, not once a row.
+        let mut stamps = Stamps::default();
+        let width = st.parameter_count();
         for r in rows {
-            st.execute(rusqlite::params_from_iter(r.iter()))?;
+            if r.len() != width {
+                return Err(rusqlite::Error::InvalidParameterCount(r.len(), width));
+            }
+            for (i, v) in r.iter().enumerate() {
+                match v {
+                    Val::T(t) => st.raw_bind_parameter(i + 1, stamps.time(t))?,
+                    Val::D(Some(d)) => st.raw_bind_parameter(i + 1, stamps.date(d))?,
+                    v => st.raw_bind_parameter(i + 1, v)?,
+                }
+            }
+            st.raw_execute()?;
         }
         Ok(())
     })
     .await
+}
+
+/// The last timestamp and date formatted, with their text.
+#[derive(Default)]
+struct Stamps {
+    time: Option<(chrono::DateTime<chrono::Utc>, String)>,
+    date: Option<(chrono::NaiveDate, String)>,
+}
+
+impl Stamps {
+    fn time(&mut self, t: &chrono::DateTime<chrono::Utc>) -> &str {
+        if self.time.as_ref().is_none_or(|(k, _)| k != t) {
+            self.time = Some((*t, stamp(t)));
+        }
+        &self.time.as_ref().expect("just set").1
+    }
+
+    fn date(&mut self, d: &chrono::NaiveDate) -> &str {
+        if self.date.as_ref().is_none_or(|(k, _)| k != d) {
+            self.date = Some((*d, d.format("%F").to_string()));
+        }
+        &self.date.as_ref().expect("just set").1
+    }
 }
 
 /// Runs `select` (with `$1`, `$2`, … bound to `binds`) and hands each row to `f` as it

@@ -308,6 +308,18 @@ pub async fn insert_rows(tx: &mut crate::Tx, head: &str, rows: Vec<Vec<Val>>) ->
     Ok(())
 }
 
+/// [`insert_rows`] of rows the caller keeps (on PostgreSQL they are copied).
+pub async fn insert_rows_ref(
+    tx: &mut crate::Tx,
+    head: &str,
+    rows: &[Vec<Val>],
+) -> crate::Result<()> {
+    if let crate::Tx::Sqlite(t) = tx {
+        return crate::raw::insert_rows(t, head, rows).await;
+    }
+    insert_rows(tx, head, rows.to_vec()).await
+}
+
 /// A page request: 1-based page number and page size (bounded).
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
 pub struct Page {

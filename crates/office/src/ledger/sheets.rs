@@ -64,8 +64,8 @@ pub(super) fn file_error(sheet: &str, zh: String, en: String) -> CellError {
     }
 }
 
-/// Reads every sheet of an xlsx/xls/ods workbook, or a CSV, from bytes.
-pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellError> {
+/// Refuses a file larger than an upload may be.
+pub(super) fn check_size(file_name: &str, bytes: &[u8]) -> Result<(), CellError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(file_error(
             file_name,
@@ -79,6 +79,18 @@ pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellErro
             ),
         ));
     }
+    Ok(())
+}
+
+/// Whether the file is an xlsx workbook (by its name), which is read as it streams.
+pub(super) fn is_xlsx(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    lower.ends_with(".xlsx") || lower.ends_with(".xlsm")
+}
+
+/// Reads every sheet of an xlsx/xls/ods workbook, or a CSV, from bytes.
+pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellError> {
+    check_size(file_name, bytes)?;
     let lower = file_name.to_ascii_lowercase();
     if lower.ends_with(".csv") || lower.ends_with(".txt") {
         let t = crate::table::read_csv(bytes)?;
@@ -113,7 +125,7 @@ pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellErro
             "unsupported file type; upload .xlsx, .xls or .csv".into(),
         ));
     }
-    if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
+    if is_xlsx(file_name) {
         return read_xlsx(file_name, bytes);
     }
     let mut wb =
@@ -192,18 +204,23 @@ pub(super) fn put(rows: &mut Vec<Vec<Cell>>, r: usize, c: usize, value: Cell) {
 pub(super) fn read_xlsx(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellError> {
     match super::xlsx::read(bytes) {
         super::xlsx::Outcome::Sheets(s) => Ok(s),
-        super::xlsx::Outcome::Bad(sheet, why) => Err(file_error(
-            &sheet,
-            format!("无法读取工作表：{why}"),
-            format!("cannot read the sheet: {why}"),
-        )),
+        super::xlsx::Outcome::Bad(sheet, why) => Err(bad_sheet(&sheet, &why)),
         super::xlsx::Outcome::Fallback => read_xlsx_calamine(file_name, bytes),
     }
 }
 
+/// A sheet the fast reader could not read.
+pub(super) fn bad_sheet(sheet: &str, why: &str) -> CellError {
+    file_error(
+        sheet,
+        format!("无法读取工作表：{why}"),
+        format!("cannot read the sheet: {why}"),
+    )
+}
+
 /// Streams the cells of every sheet of an xlsx workbook through calamine: one
 /// allocation per text cell, no intermediate grid.
-pub(super) fn read_xlsx_calamine(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellError> {
+pub fn read_xlsx_calamine(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, CellError> {
     use calamine::DataRef;
     let open_error = |e: &dyn std::fmt::Display| {
         file_error(

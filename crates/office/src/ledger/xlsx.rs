@@ -9,7 +9,7 @@
 //! [`Outcome::Fallback`] and the caller reads the workbook with calamine instead. Tests
 //! compare both readers cell for cell.
 
-use super::sheets::{Cell, Sheet, put, text_cell};
+use super::sheets::{Cell, Sheet, text_cell};
 use std::io::Read;
 
 /// What the fast reader made of a workbook.
@@ -29,15 +29,48 @@ type Zip<'a> = zip::ZipArchive<std::io::Cursor<&'a [u8]>>;
 
 /// Reads every worksheet of the workbook in `bytes`.
 pub(super) fn read(bytes: &[u8]) -> Outcome {
-    match read_inner(bytes) {
-        Ok(sheets) => Outcome::Sheets(sheets),
+    let mut grid = Grid(Vec::new());
+    match read_each(bytes, &mut grid) {
+        Ok(()) => Outcome::Sheets(grid.0),
         Err(Stop::Fallback) => Outcome::Fallback,
         Err(Stop::Bad(sheet, why)) => Outcome::Bad(sheet, why),
     }
 }
 
-enum Stop {
+/// What the reader hands a workbook's rows to, as they are read.
+pub(super) trait Rows {
+    /// A worksheet begins; `false` when its rows are not wanted (they are not read).
+    fn sheet(&mut self, name: &str) -> bool;
+    /// A row of the current sheet: its zero-based index (rows come in order) and its
+    /// cells, up to the last that is not empty. Rows with no cell are not handed over.
+    fn row(&mut self, index: usize, cells: &[Cell]);
+}
+
+/// Every sheet's rows kept as a grid.
+struct Grid(Vec<Sheet>);
+
+impl Rows for Grid {
+    fn sheet(&mut self, name: &str) -> bool {
+        self.0.push(Sheet {
+            name: name.to_string(),
+            rows: Vec::new(),
+            first_row: 1,
+        });
+        true
+    }
+
+    fn row(&mut self, index: usize, cells: &[Cell]) {
+        let rows = &mut self.0.last_mut().expect("a sheet began").rows;
+        rows.resize_with(index, Vec::new);
+        rows.push(cells.to_vec());
+    }
+}
+
+/// Why the reader stopped.
+pub(super) enum Stop {
+    /// Something it does not handle: read the workbook with calamine.
     Fallback,
+    /// A sheet that cannot be read: (sheet name, reason).
     Bad(String, String),
 }
 
@@ -45,7 +78,10 @@ fn fallback<T>(_: T) -> Stop {
     Stop::Fallback
 }
 
-fn read_inner(bytes: &[u8]) -> Result<Vec<Sheet>, Stop> {
+/// Reads every worksheet of the workbook in `bytes`, handing each row to `sink` as soon
+/// as it is read. On [`Stop::Fallback`] the rows already handed over may be incomplete:
+/// the caller discards them and reads the workbook with calamine.
+pub(super) fn read_each(bytes: &[u8], sink: &mut dyn Rows) -> Result<(), Stop> {
     let mut zip: Zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(fallback)?;
     let rels = part(&mut zip, "xl/_rels/workbook.xml.rels")?.ok_or(Stop::Fallback)?;
     let mut targets: Vec<(String, String)> = Vec::new();
@@ -103,30 +139,72 @@ fn read_inner(bytes: &[u8]) -> Result<Vec<Sheet>, Stop> {
         Some(xml) => shared_strings(&xml)?,
         None => Vec::new(),
     };
-    let mut out = Vec::with_capacity(sheets.len());
     for (name, path) in sheets {
-        let xml = part(&mut zip, &path)?.ok_or(Stop::Fallback)?;
-        let rows = sheet_rows(&xml, &strings, &dates).map_err(|e| match e {
+        if !sink.sheet(&name) {
+            continue;
+        }
+        let stop = |e| match e {
             CellStop::Fallback => Stop::Fallback,
             CellStop::Bad(why) => Stop::Bad(name.clone(), why),
-        })?;
-        out.push(Sheet {
-            name,
-            rows,
-            first_row: 1,
-        });
+        };
+        let part = part_name(&zip, &path).ok_or(Stop::Fallback)?;
+        let file = zip.by_name(&part).map_err(fallback)?;
+        let mut rows = SheetRows::new(&strings, &dates);
+        stream(file, STEP, |xml, eof| rows.feed(xml, eof, sink)).map_err(stop)?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Sheet XML inflated per step: the rows of one step are handed over before the next
+/// is inflated.
+const STEP: u64 = 1 << 20;
+
+/// Reads a part (inflating it) `step` bytes at a time and hands `feed` the bytes read so
+/// far that end with a whole row (`</row>`), or all that is left once the part ends
+/// (`eof`). `feed` says how many bytes it used (the rest is handed over again with the
+/// next step), or `None` once the rows are over.
+fn stream(
+    part: impl Read,
+    step: u64,
+    mut feed: impl FnMut(&[u8], bool) -> Result<Option<usize>, CellStop>,
+) -> Result<(), CellStop> {
+    let mut file = part.take(MAX_PART + 1);
+    let mut buf: Vec<u8> = Vec::with_capacity(step as usize * 2);
+    let mut total = 0u64;
+    let row_end = memchr::memmem::FinderRev::new(b"</row>");
+    loop {
+        let n = (&mut file)
+            .take(step)
+            .read_to_end(&mut buf)
+            .map_err(|_| CellStop::Fallback)? as u64;
+        total += n;
+        if total > MAX_PART {
+            return Err(CellStop::Bad(format!(
+                "解压后超过 {0} MB / larger than {0} MB uncompressed",
+                MAX_PART >> 20
+            )));
+        }
+        let eof = n < step;
+        let upto = if eof {
+            buf.len()
+        } else {
+            row_end.rfind(&buf).map_or(0, |i| i + 6)
+        };
+        match feed(&buf[..upto], eof)? {
+            // The sheet's rows are over.
+            None => return Ok(()),
+            Some(_) if eof => return Err(CellStop::Fallback),
+            Some(used) => {
+                buf.drain(..used);
+            }
+        }
+    }
 }
 
 /// The uncompressed bytes of the part at `path` (matched as calamine does: letter case
 /// and `\` separators ignored), or `None` when the workbook has no such part.
 fn part(zip: &mut Zip, path: &str) -> Result<Option<Vec<u8>>, Stop> {
-    let Some(name) = zip
-        .file_names()
-        .find(|n| n.replace('\\', "/").eq_ignore_ascii_case(path))
-        .map(str::to_string)
-    else {
+    let Some(name) = part_name(zip, path) else {
         return Ok(None);
     };
     let file = zip.by_name(&name).map_err(fallback)?;
@@ -144,6 +222,13 @@ fn part(zip: &mut Zip, path: &str) -> Result<Option<Vec<u8>>, Stop> {
         ));
     }
     Ok(Some(buf))
+}
+
+/// The name in the archive of the part at `path`.
+fn part_name(zip: &Zip, path: &str) -> Option<String> {
+    zip.file_names()
+        .find(|n| n.replace('\\', "/").eq_ignore_ascii_case(path))
+        .map(str::to_string)
 }
 
 /// One tag: whether it ends an element (`</x>`) or is empty (`<x/>`), its local name and
@@ -485,49 +570,134 @@ fn parse_usize(d: &[u8]) -> Option<usize> {
     Some(n)
 }
 
-/// The rows of one worksheet's XML.
-fn sheet_rows(xml: &[u8], strings: &[Cell], dates: &[bool]) -> Result<Vec<Vec<Cell>>, CellStop> {
-    let start = memchr::memmem::find(xml, b"sheetData").ok_or(CellStop::Fallback)?;
-    let mut at = start + memchr::memchr(b'>', &xml[start..]).ok_or(CellStop::Fallback)? + 1;
-    if xml[at - 2] == b'/' {
-        return Ok(Vec::new());
-    }
-    let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let (mut row, mut col) = (0usize, 0usize);
-    loop {
-        let tag = next_tag(xml, &mut at)?.ok_or(CellStop::Fallback)?;
-        match (tag.name, tag.closing) {
-            (b"sheetData", true) => break,
-            (b"row", false) => {
-                if let Some(r) = attr_raw(tag.attrs, b"r", false) {
-                    row = parse_usize(r)
-                        .and_then(|r| r.checked_sub(1))
-                        .ok_or(CellStop::Fallback)?;
-                }
-                col = 0;
-                if tag.empty {
-                    row += 1;
-                }
-            }
-            (b"row", true) => {
-                row += 1;
-                col = 0;
-            }
-            (b"c", false) => {
-                let (r, c) = match attr_raw(tag.attrs, b"r", false) {
-                    Some(r) => cell_ref(r).ok_or(CellStop::Fallback)?,
-                    None => (row, col),
-                };
-                col = c + 1;
-                if !tag.empty {
-                    let value = cell_value(xml, &mut at, tag.attrs, strings, dates)?;
-                    put(&mut rows, r, c, value);
-                }
-            }
-            _ => {}
+/// The rows of one worksheet's XML, read as it is inflated.
+struct SheetRows<'s> {
+    strings: &'s [Cell],
+    dates: &'s [bool],
+    /// Whether `<sheetData>` was found.
+    started: bool,
+    /// Where the next `<row>` or `<c>` without a reference goes.
+    row: usize,
+    col: usize,
+    /// The row being read, and the last one handed over.
+    pending: Option<usize>,
+    last: Option<usize>,
+    cells: Vec<Cell>,
+}
+
+impl<'s> SheetRows<'s> {
+    fn new(strings: &'s [Cell], dates: &'s [bool]) -> Self {
+        SheetRows {
+            strings,
+            dates,
+            started: false,
+            row: 0,
+            col: 0,
+            pending: None,
+            last: None,
+            cells: Vec::new(),
         }
     }
-    Ok(rows)
+
+    /// Reads the rows in `xml` (which ends with a whole row, or is the rest of the part
+    /// when `eof`) and says how many bytes it used; `None` once the rows are over.
+    fn feed(
+        &mut self,
+        xml: &[u8],
+        eof: bool,
+        sink: &mut dyn Rows,
+    ) -> Result<Option<usize>, CellStop> {
+        let mut at = 0;
+        if !self.started {
+            let Some(start) = memchr::memmem::find(xml, b"sheetData") else {
+                return if eof {
+                    Err(CellStop::Fallback)
+                } else {
+                    Ok(Some(0))
+                };
+            };
+            at = start + memchr::memchr(b'>', &xml[start..]).ok_or(CellStop::Fallback)? + 1;
+            self.started = true;
+            if xml[at - 2] == b'/' {
+                return Ok(None);
+            }
+        }
+        loop {
+            let Some(tag) = next_tag(xml, &mut at)? else {
+                return Ok(Some(at));
+            };
+            match (tag.name, tag.closing) {
+                (b"sheetData", true) => {
+                    self.hand_over(sink);
+                    return Ok(None);
+                }
+                (b"row", false) => {
+                    if let Some(r) = attr_raw(tag.attrs, b"r", false) {
+                        self.row = parse_usize(r)
+                            .and_then(|r| r.checked_sub(1))
+                            .ok_or(CellStop::Fallback)?;
+                    }
+                    self.col = 0;
+                    if tag.empty {
+                        self.row += 1;
+                    }
+                }
+                (b"row", true) => {
+                    self.row += 1;
+                    self.col = 0;
+                }
+                (b"c", false) => {
+                    let (r, c) = match attr_raw(tag.attrs, b"r", false) {
+                        Some(r) => cell_ref(r).ok_or(CellStop::Fallback)?,
+                        None => (self.row, self.col),
+                    };
+                    self.col = c + 1;
+                    if !tag.empty {
+                        let value = cell_value(xml, &mut at, tag.attrs, self.strings, self.dates)?;
+                        self.put(r, c, value, sink)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Puts a cell in the row being read; a cell of a later row hands that row over
+    /// first. A cell of an earlier row (out of order) is left to calamine.
+    fn put(
+        &mut self,
+        r: usize,
+        c: usize,
+        value: Cell,
+        sink: &mut dyn Rows,
+    ) -> Result<(), CellStop> {
+        if value == Cell::Empty {
+            return Ok(());
+        }
+        match self.pending {
+            Some(p) if p == r => {}
+            Some(p) if p < r => {
+                self.hand_over(sink);
+                self.pending = Some(r);
+            }
+            Some(_) => return Err(CellStop::Fallback),
+            None if self.last.is_some_and(|l| r <= l) => return Err(CellStop::Fallback),
+            None => self.pending = Some(r),
+        }
+        if self.cells.len() <= c {
+            self.cells.resize(c + 1, Cell::Empty);
+        }
+        self.cells[c] = value;
+        Ok(())
+    }
+
+    fn hand_over(&mut self, sink: &mut dyn Rows) {
+        if let Some(p) = self.pending.take() {
+            sink.row(p, &self.cells);
+            self.cells.clear();
+            self.last = Some(p);
+        }
+    }
 }
 
 /// One cell's value, from its attributes and its children (`<f>`, `<v>`, `<is>`), read

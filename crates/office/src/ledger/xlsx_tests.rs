@@ -3,6 +3,36 @@
 
 use super::*;
 
+/// The rows of a sheet's XML, read `step` bytes at a time as from the archive.
+fn rows_in_steps(
+    xml: &[u8],
+    strings: &[Cell],
+    dates: &[bool],
+    step: u64,
+) -> Result<Vec<Vec<Cell>>, CellStop> {
+    let mut grid = Grid(Vec::new());
+    grid.sheet("s");
+    let mut rows = SheetRows::new(strings, dates);
+    stream(xml, step, |x, eof| rows.feed(x, eof, &mut grid))?;
+    Ok(grid.0.pop().expect("one sheet").rows)
+}
+
+/// The rows of a sheet's XML, read in one step and in steps of a few bytes (which cut
+/// the XML everywhere a row ends): both must read the same.
+fn sheet_rows(xml: &[u8], strings: &[Cell], dates: &[bool]) -> Result<Vec<Vec<Cell>>, CellStop> {
+    let whole = rows_in_steps(xml, strings, dates, 1 << 20);
+    for step in [1, 7, 64] {
+        let small = rows_in_steps(xml, strings, dates, step);
+        match (&whole, &small) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "step {step}"),
+            (Err(CellStop::Fallback), Err(CellStop::Fallback)) => {}
+            (Err(CellStop::Bad(a)), Err(CellStop::Bad(b))) => assert_eq!(a, b, "step {step}"),
+            _ => panic!("step {step} read differently"),
+        }
+    }
+    whole
+}
+
 #[test]
 fn date_formats() {
     for f in [

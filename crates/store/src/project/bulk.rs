@@ -5,6 +5,7 @@
 use super::*;
 #[allow(unused_imports)]
 use super::{admin::*, check::*, plan::*, write::*};
+use crate::Val;
 
 /// Every stored project with its children and plans, for comparing a whole ledger at
 /// once: (project, checked form, plans by year).
@@ -51,147 +52,179 @@ pub(super) async fn preload(
     Ok(out)
 }
 
-/// Creates many checked projects with multi-row inserts, each audited. Returns their ids.
-pub(super) async fn insert_many(
-    tx: &mut Tx,
-    actor: &Actor,
-    chain: &mut audit::Chain,
-    items: &[Checked],
-) -> Result<Vec<i64>> {
-    use crate::Val;
-    if items.is_empty() {
-        return Ok(Vec::new());
+/// New projects' rows for every table, with their audit records chained: built off the
+/// database (on the import's reading thread, on SQLite) and written by
+/// [`BulkWrite::insert`].
+pub struct Prepared {
+    ids: Vec<i64>,
+    projects: Vec<Vec<Val>>,
+    members: Vec<Vec<Val>>,
+    tags: Vec<Vec<Val>>,
+    coops: Vec<Vec<Val>>,
+    plans: Vec<Vec<Val>>,
+    stages: Vec<Vec<Val>>,
+    audits: Vec<Vec<Val>>,
+}
+
+impl Prepared {
+    /// New projects in it.
+    pub fn len(&self) -> usize {
+        self.ids.len()
     }
-    let ids = crate::sql::reserve_ids(tx, "project", items.len()).await?;
-    let mut sort = on_tx!(tx, cn => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(sort) FROM project").fetch_one(cn).await)?.unwrap_or(0);
-    let now = crate::now();
-    let today = chrono::Local::now().date_naive();
-    let (mut projects, mut members, mut tags, mut coops, mut plans, mut stages, mut audits) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::with_capacity(items.len()),
-    );
-    for (c, id) in items.iter().zip(&ids) {
-        let id = *id;
-        let s = c.sort.unwrap_or_else(|| {
-            sort += 10;
-            sort
-        });
-        projects.push(vec![
-            Val::I(id),
-            Val::OS(c.code.clone()),
-            Val::S(c.name.clone()),
-            Val::S(c.level.as_str().into()),
-            Val::S(c.category.as_str().into()),
-            Val::S(c.nature.as_str().into()),
-            Val::S(c.stage.as_str().into()),
-            Val::D(Some(today)),
-            Val::I(c.division_id),
-            Val::OS(c.owner_name.clone()),
-            Val::OS(c.owner_credit_code.clone()),
-            Val::OI(c.owner_unit_id),
-            Val::OI(c.responsible_unit_id),
-            Val::OI(c.contact_leader_id),
-            Val::OS(c.plan_doc.clone()),
-            Val::I(c.total_investment),
-            Val::OI(c.start_year),
-            Val::OI(c.end_year),
-            Val::OI(c.land_mu),
-            Val::B(c.started),
-            Val::D(c.start_date),
-            Val::OS(c.description.clone()),
-            Val::I(s),
-            Val::B(c.stage != Stage::Terminated),
-            Val::T(now),
-            Val::T(now),
-        ]);
-        for (i, (name, duty)) in c.members.iter().enumerate() {
-            members.push(vec![
+
+    /// Whether it holds no project.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Builds the rows of new projects: their sort keys, stage log and audit records, chained
+/// after the head of the audit chain that the bulk write holds.
+pub struct Prep {
+    actor: Actor,
+    chain: audit::Chain,
+    /// The last sort key given.
+    sort: i64,
+    /// The next project id, when ids are given without the database: on SQLite, where
+    /// the transaction holds the one writer, ids above every existing one are free.
+    next_id: Option<i64>,
+}
+
+impl Prep {
+    /// The rows of `items`, ids given in turn from the next free one. Only a
+    /// preparation lent out ([`BulkWrite::lend`]) gives ids.
+    pub fn prepare(&mut self, items: &[Checked]) -> Prepared {
+        let first = self.next_id.expect("a preparation lent out gives ids");
+        let ids: Vec<i64> = (first..first + items.len() as i64).collect();
+        self.next_id = Some(first + items.len() as i64);
+        self.rows(items, ids)
+    }
+
+    fn rows(&mut self, items: &[Checked], ids: Vec<i64>) -> Prepared {
+        let now = crate::now();
+        let today = chrono::Local::now().date_naive();
+        let (mut projects, mut members, mut tags, mut coops, mut plans, mut stages, mut audits) = (
+            Vec::with_capacity(items.len()),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::with_capacity(items.len()),
+            Vec::with_capacity(items.len()),
+        );
+        for (c, id) in items.iter().zip(&ids) {
+            let id = *id;
+            let s = c.sort.unwrap_or_else(|| {
+                self.sort += 10;
+                self.sort
+            });
+            projects.push(vec![
                 Val::I(id),
-                Val::I(i as i64),
-                Val::S(name.clone()),
-                Val::OS(duty.clone()),
+                Val::OS(c.code.clone()),
+                Val::S(c.name.clone()),
+                Val::S(c.level.as_str().into()),
+                Val::S(c.category.as_str().into()),
+                Val::S(c.nature.as_str().into()),
+                Val::S(c.stage.as_str().into()),
+                Val::D(Some(today)),
+                Val::I(c.division_id),
+                Val::OS(c.owner_name.clone()),
+                Val::OS(c.owner_credit_code.clone()),
+                Val::OI(c.owner_unit_id),
+                Val::OI(c.responsible_unit_id),
+                Val::OI(c.contact_leader_id),
+                Val::OS(c.plan_doc.clone()),
+                Val::I(c.total_investment),
+                Val::OI(c.start_year),
+                Val::OI(c.end_year),
+                Val::OI(c.land_mu),
+                Val::B(c.started),
+                Val::D(c.start_date),
+                Val::OS(c.description.clone()),
+                Val::I(s),
+                Val::B(c.stage != Stage::Terminated),
+                Val::T(now),
+                Val::T(now),
             ]);
+            for (i, (name, duty)) in c.members.iter().enumerate() {
+                members.push(vec![
+                    Val::I(id),
+                    Val::I(i as i64),
+                    Val::S(name.clone()),
+                    Val::OS(duty.clone()),
+                ]);
+            }
+            for t in &c.tags {
+                tags.push(vec![Val::I(id), Val::S(t.clone())]);
+            }
+            for u in &c.cooperators {
+                coops.push(vec![Val::I(id), Val::I(*u)]);
+            }
+            if let Some(p) = &c.plan {
+                let mut row = vec![Val::I(id), Val::I(p.year), Val::I(p.annual)];
+                row.extend(p.months.iter().map(|m| Val::OI(*m)));
+                row.push(Val::B(p.mismatch));
+                plans.push(row);
+            }
+            stages.push(vec![
+                Val::I(id),
+                Val::OS(None),
+                Val::S(c.stage.as_str().into()),
+                Val::D(Some(today)),
+                Val::OS(None),
+                Val::S(self.actor.name.clone()),
+                Val::T(now),
+            ]);
+            audits.push(self.chain.link(
+                &self.actor,
+                now,
+                (
+                    "create",
+                    "project",
+                    id.to_string(),
+                    None,
+                    Some(snapshot_of(c, s, c.plan.as_ref()).text()),
+                ),
+            ));
         }
-        for t in &c.tags {
-            tags.push(vec![Val::I(id), Val::S(t.clone())]);
+        Prepared {
+            ids,
+            projects,
+            members,
+            tags,
+            coops,
+            plans,
+            stages,
+            audits,
         }
-        for u in &c.cooperators {
-            coops.push(vec![Val::I(id), Val::I(*u)]);
-        }
-        if let Some(p) = &c.plan {
-            let mut row = vec![Val::I(id), Val::I(p.year), Val::I(p.annual)];
-            row.extend(p.months.iter().map(|m| Val::OI(*m)));
-            row.push(Val::B(p.mismatch));
-            plans.push(row);
-        }
-        stages.push(vec![
-            Val::I(id),
-            Val::OS(None),
-            Val::S(c.stage.as_str().into()),
-            Val::D(Some(today)),
-            Val::OS(None),
-            Val::S(actor.name.clone()),
-            Val::T(now),
-        ]);
-        audits.push((
-            "create",
-            "project",
-            id.to_string(),
-            None,
-            Some(snapshot_of(c, s, c.plan.as_ref()).text()),
-        ));
     }
-    use crate::sql::insert_rows;
-    // On SQLite the trigram index of the new projects is filled in one statement after
-    // them: its insert trigger, run once per row, makes FTS5 flush its pending postings
-    // at every row's statement (≈ 50 µs a project, 5 s for 100,000). The trigger is
-    // dropped for the insert and created again, with its own stored text, inside this
-    // transaction, so a rollback undoes both and nobody else ever sees it missing.
-    let trigger: Option<String> = if matches!(tx, Tx::Sqlite(_)) {
-        let sql: String = on_tx!(tx, cn => sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'project_fts_insert'").fetch_one(cn).await)?;
-        exec_tx!(tx, cn => sqlx::query("DROP TRIGGER project_fts_insert").execute(cn).await)?;
-        Some(sql)
-    } else {
-        None
-    };
-    let inserted = insert_rows(tx, "INSERT INTO project (id, code, name, level, category, nature, stage, stage_date, division_id, owner_name, owner_credit_code, \
+}
+
+/// Writes prepared new projects.
+async fn insert_prepared(tx: &mut Tx, p: &Prepared) -> Result<()> {
+    use crate::sql::insert_rows_ref as insert_rows;
+    insert_rows(tx, "INSERT INTO project (id, code, name, level, category, nature, stage, stage_date, division_id, owner_name, owner_credit_code, \
         owner_unit_id, responsible_unit_id, contact_leader_id, plan_doc, total_investment, start_year, end_year, land_mu, \
-        started, start_date, description, sort, active, created_at, updated_at)", projects).await.map_err(|e| match e {
+        started, start_date, description, sort, active, created_at, updated_at)", &p.projects).await.map_err(|e| match e {
         StoreError::Db(e) => code_taken(e),
         e => e,
-    });
-    if let Some(sql) = trigger {
-        // Back in place whatever happened to the insert.
-        exec_tx!(tx, cn => sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(cn).await)?;
-        if inserted.is_ok() {
-            // The ids were reserved above every existing one (`reserve_ids`).
-            exec_tx!(tx, cn => sqlx::query("INSERT INTO project_fts (rowid, name, code, owner_name) SELECT id, name, code, owner_name FROM project WHERE id >= $1")
-                .bind(ids[0]).execute(cn).await)?;
-        }
-    }
-    inserted?;
+    })?;
     insert_rows(
         tx,
         "INSERT INTO project_member (project_id, seq, name, duty)",
-        members,
+        &p.members,
     )
     .await?;
-    insert_rows(tx, "INSERT INTO project_tag (project_id, tag)", tags).await?;
+    insert_rows(tx, "INSERT INTO project_tag (project_id, tag)", &p.tags).await?;
     insert_rows(
         tx,
         "INSERT INTO project_cooperator (project_id, unit_id)",
-        coops,
+        &p.coops,
     )
     .await?;
-    insert_rows(tx, "INSERT INTO project_plan (project_id, year, annual, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, mismatch)", plans).await?;
-    insert_rows(tx, "INSERT INTO project_stage_log (project_id, from_stage, to_stage, on_date, note, actor_name, at)", stages).await?;
-    chain.append_many(tx, actor, audits).await?;
-    Ok(ids)
+    insert_rows(tx, "INSERT INTO project_plan (project_id, year, annual, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, mismatch)", &p.plans).await?;
+    insert_rows(tx, "INSERT INTO project_stage_log (project_id, from_stage, to_stage, on_date, note, actor_name, at)", &p.stages).await?;
+    audit::insert_linked(tx, &p.audits).await
 }
 
 /// One row of a bulk write (import or generator): the input and where it came from.
@@ -244,9 +277,9 @@ pub async fn bulk_upsert(
 ) -> Result<BulkOutcome> {
     let mut check = BulkCheck::load(tx, actor, valid_only).await?;
     let new: Vec<Checked> = rows.iter().filter_map(|r| check.row(r)).collect();
-    let mut write = BulkWrite::begin(tx).await?;
+    let mut write = BulkWrite::begin(tx, actor).await?;
     if !check.refused() {
-        write.create(tx, actor, &new, !dry_run).await?;
+        write.create(tx, &new, !dry_run).await?;
     }
     write.finish(tx, actor, check, dry_run).await
 }
@@ -367,31 +400,112 @@ impl BulkCheck {
 /// The writing half of a bulk write: new projects in batches as they are checked, then
 /// the changed ones.
 pub struct BulkWrite {
-    chain: audit::Chain,
+    /// Builds the new projects' rows; `None` while lent out ([`BulkWrite::lend`]).
+    prep: Option<Prep>,
     created: usize,
+    /// On SQLite, once a batch was written: the text of the trigram index's insert
+    /// trigger, dropped for the write, and the first new project's id.
+    fts: Option<(String, i64)>,
 }
 
 impl BulkWrite {
-    /// Takes the head of the audit chain.
-    pub async fn begin(tx: &mut Tx) -> Result<BulkWrite> {
+    /// Takes the head of the audit chain and the last sort key (and, on SQLite, the
+    /// next free project id).
+    pub async fn begin(tx: &mut Tx, actor: &Actor) -> Result<BulkWrite> {
+        let chain = audit::Chain::load(tx).await?;
+        let sort = on_tx!(tx, cn => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(sort) FROM project").fetch_one(cn).await)?.unwrap_or(0);
+        let next_id = match tx {
+            Tx::Sqlite(_) => Some(
+                on_tx!(tx, cn => sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) + 1 FROM project").fetch_one(cn).await)?,
+            ),
+            Tx::Postgres(_) => None,
+        };
         Ok(BulkWrite {
-            chain: audit::Chain::load(tx).await?,
+            prep: Some(Prep {
+                actor: actor.clone(),
+                chain,
+                sort,
+                next_id,
+            }),
             created: 0,
+            fts: None,
         })
     }
 
+    /// Lends out the building of rows, so that another thread prepares batches while
+    /// this one writes the ones before ([`BulkWrite::insert`]); it comes back with
+    /// [`BulkWrite::give_back`] before [`BulkWrite::finish`]. `None` on PostgreSQL,
+    /// whose ids come from a sequence: batches go to [`BulkWrite::create`] there.
+    pub fn lend(&mut self) -> Option<Prep> {
+        if self.prep.as_ref()?.next_id.is_some() {
+            self.prep.take()
+        } else {
+            None
+        }
+    }
+
+    /// Takes back the preparation lent out.
+    pub fn give_back(&mut self, prep: Prep) {
+        self.prep = Some(prep);
+    }
+
+    /// On SQLite the trigram index of the new projects is filled in one statement once
+    /// they are all written ([`BulkWrite::finish`]): its insert trigger, run once per
+    /// row, makes FTS5 flush its pending postings at every row's statement (≈ 50 µs a
+    /// project, 5 s for 100,000), and filled batch by batch it leaves one small segment
+    /// per batch for FTS5 to merge. The trigger is dropped before the first batch and
+    /// created again, with its own stored text, inside this transaction: a rollback
+    /// undoes both, and nobody else writes meanwhile (the transaction holds the writer).
+    async fn suspend_fts(&mut self, tx: &mut Tx) -> Result<()> {
+        if self.fts.is_some() || !matches!(tx, Tx::Sqlite(_)) {
+            return Ok(());
+        }
+        // The new ids will be reserved above every existing one (`reserve_ids`).
+        let first_id: i64 = on_tx!(tx, cn => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM project").fetch_one(cn).await)?;
+        let sql: String = on_tx!(tx, cn => sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'project_fts_insert'").fetch_one(cn).await)?;
+        exec_tx!(tx, cn => sqlx::query("DROP TRIGGER project_fts_insert").execute(cn).await)?;
+        self.fts = Some((sql, first_id));
+        Ok(())
+    }
+
+    /// Puts the trigger back and indexes the projects written since it was dropped.
+    async fn resume_fts(&mut self, tx: &mut Tx) -> Result<()> {
+        let Some((sql, first_id)) = self.fts.take() else {
+            return Ok(());
+        };
+        exec_tx!(tx, cn => sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(cn).await)?;
+        exec_tx!(tx, cn => sqlx::query("INSERT INTO project_fts (rowid, name, code, owner_name) SELECT id, name, code, owner_name FROM project WHERE id >= $1")
+            .bind(first_id).execute(cn).await)?;
+        Ok(())
+    }
+
     /// Creates a batch of checked new projects (only counts them unless `write`).
-    pub async fn create(
-        &mut self,
-        tx: &mut Tx,
-        actor: &Actor,
-        items: &[Checked],
-        write: bool,
-    ) -> Result<()> {
-        if write {
-            insert_many(tx, actor, &mut self.chain, items).await?;
+    pub async fn create(&mut self, tx: &mut Tx, items: &[Checked], write: bool) -> Result<()> {
+        if write && !items.is_empty() {
+            let prep = self.prep.as_mut().expect("not lent out");
+            let rows = match prep.next_id {
+                Some(_) => prep.prepare(items),
+                None => {
+                    let ids = crate::sql::reserve_ids(tx, "project", items.len()).await?;
+                    prep.rows(items, ids)
+                }
+            };
+            return self.insert(tx, &rows, true).await;
         }
         self.created += items.len();
+        Ok(())
+    }
+
+    /// Writes a batch prepared by a preparation lent out (only counts it unless `write`).
+    /// The batch stays the caller's: a thread that built it had best free it too (with
+    /// glibc's allocator, memory freed by another thread than the one that took it
+    /// costs both threads more than building the rows did).
+    pub async fn insert(&mut self, tx: &mut Tx, rows: &Prepared, write: bool) -> Result<()> {
+        self.created += rows.len();
+        if write && !rows.is_empty() {
+            self.suspend_fts(tx).await?;
+            insert_prepared(tx, rows).await?;
+        }
         Ok(())
     }
 
@@ -406,6 +520,9 @@ impl BulkWrite {
         check: BulkCheck,
         dry_run: bool,
     ) -> Result<BulkOutcome> {
+        let mut chain = self.prep.take().expect("given back").chain;
+        // Whatever the outcome: the caller may commit.
+        self.resume_fts(tx).await?;
         let mut out = BulkOutcome {
             errors: check.errors,
             ..Default::default()
@@ -438,7 +555,7 @@ impl BulkWrite {
         }
         let mut r = check.r;
         for (c, id, sheet, row) in changed {
-            match save(tx, actor, &mut r, &mut self.chain, Some(id), &c).await {
+            match save(tx, actor, &mut r, &mut chain, Some(id), &c).await {
                 Ok(Saved::Created(_)) => out.imported += 1,
                 Ok(Saved::Updated(_)) => out.updated += 1,
                 Ok(Saved::Unchanged(_)) => out.skipped += 1,

@@ -6,6 +6,7 @@ use gongjian_office::ledger::{self, ColumnMatch, Synonyms};
 use gongjian_office::ledger_export::{self, ExportRow};
 use gongjian_store::project::{self, BulkRow, ProjectFilter};
 use gongjian_store::{Actor, Db, StoreError};
+use std::sync::Arc;
 
 /// One problem of an import, by sheet, row and column.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -122,45 +123,109 @@ pub async fn import_bytes(
     valid_only: bool,
 ) -> Result<ImportReport, StoreError> {
     actor.access.require(Permission::ProjectWrite)?;
-    let mut report = ImportReport {
-        dry_run,
-        ..Default::default()
-    };
     let extra: Vec<(String, String)> = project::synonyms(db)
         .await?
         .into_iter()
         .map(|(_, f, s)| (f, s))
         .collect();
-    // Reading the cells takes seconds of CPU for a big workbook: it runs on a blocking
-    // thread, before the write transaction begins, so other writers do not wait for it.
-    let (name, content) = (file_name.to_string(), bytes.to_vec());
-    let sheets = match tokio::task::spawn_blocking(move || ledger::read_sheets(&name, &content))
-        .await
-        .map_err(|e| StoreError::Config(format!("workbook reader failed: {e}")))?
-    {
-        Ok(s) => s,
-        Err(e) => {
-            report.errors.push(ImportError::from(&e));
-            return Ok(report);
-        }
+    let bytes: Arc<[u8]> = bytes.into();
+    let how = Import {
+        sheet: sheet.map(str::to_string),
+        extra,
+        dry_run,
+        valid_only,
     };
-    // Then a pipeline. A blocking thread turns the rows into projects and checks each as
-    // soon as it is read (checking needs no database); the new projects come back here
-    // in batches and are written while the thread reads on. On two cores reading and
-    // writing overlap instead of taking turns. Nothing is committed until the end, and
-    // only when the whole file passed (or `valid_only`): a batch written before an error
-    // was found is rolled back with the transaction.
+    let source = Source::File(file_name.to_string(), bytes.clone());
+    if let Some(report) = pipeline(db, actor, source, &how).await? {
+        return Ok(report);
+    }
+    // The fast xlsx reader met something it does not handle after the first rows were
+    // written (and rolled back): the workbook is read into cells with calamine, and
+    // imported again from those.
+    let name = file_name.to_string();
+    let read = tokio::task::spawn_blocking(move || ledger::read_xlsx_calamine(&name, &bytes))
+        .await
+        .map_err(|e| StoreError::Config(format!("workbook reader failed: {e}")))?;
+    match read {
+        Ok(sheets) => Ok(pipeline(db, actor, Source::Cells(sheets), &how)
+            .await?
+            .expect("cells are read to the end")),
+        Err(e) => Ok(ImportReport {
+            dry_run,
+            errors: vec![ImportError::from(&e)],
+            ..Default::default()
+        }),
+    }
+}
+
+/// What an import is asked to do.
+struct Import {
+    sheet: Option<String>,
+    extra: Vec<(String, String)>,
+    dry_run: bool,
+    valid_only: bool,
+}
+
+/// A batch of new projects from the reading thread: checked, or also prepared.
+enum Batch {
+    Checked(Vec<project::Checked>),
+    Prepared(project::Prepared),
+}
+
+/// Where the rows come from: a workbook file, read as it streams, or cells already read.
+enum Source {
+    File(String, Arc<[u8]>),
+    Cells(Vec<ledger::Sheet>),
+}
+
+/// Reads and imports the rows of `source` in a pipeline. A blocking thread turns the
+/// rows into projects and checks each as soon as it is read (checking needs no
+/// database); the new projects come back here in batches and are written while the
+/// thread reads on, so on two cores reading and writing overlap instead of taking
+/// turns. An xlsx workbook is read as it is inflated: the first batch is written before
+/// most of its XML is read. Nothing is committed until the end, and only when the whole
+/// file passed (or `valid_only`): a batch written before an error was found is rolled
+/// back with the transaction. `None` when the file must be read again into cells
+/// ([`ledger::Streamed::Restart`]); nothing was written then.
+async fn pipeline(
+    db: &Db,
+    actor: &Actor,
+    source: Source,
+    how: &Import,
+) -> Result<Option<ImportReport>, StoreError> {
+    let (dry_run, valid_only) = (how.dry_run, how.valid_only);
+    let mut report = ImportReport {
+        dry_run,
+        ..Default::default()
+    };
     let mut tx = db.begin_alone().await?;
     let mut check = project::BulkCheck::load(&mut tx, actor, valid_only).await?;
-    let (batches, mut incoming) = tokio::sync::mpsc::channel::<Vec<project::Checked>>(2);
-    let only = sheet.map(str::to_string);
+    let mut write = project::BulkWrite::begin(&mut tx, actor).await?;
+    // On SQLite the reading thread also builds the new projects' rows and audit records,
+    // so the writer only writes them.
+    let mut prep = if dry_run { None } else { write.lend() };
+    let (batches, mut incoming) = tokio::sync::mpsc::channel::<Batch>(2);
+    // Written batches go back to the reading thread to be freed where they were built.
+    let (used, written_back) = std::sync::mpsc::channel::<project::Prepared>();
+    let (only, extra) = (how.sheet.clone(), how.extra.clone());
     let reader = tokio::task::spawn_blocking(move || {
         let mut batch: Vec<project::Checked> = Vec::new();
         // Once a row fails (and not `valid_only`), nothing will be written: rows are
         // still read and checked, to report every error, but no longer sent.
         let mut failed = false;
         let mut send = true;
-        let l = ledger::read_ledger_each(&sheets, &Synonyms::new(&extra), only.as_deref(), |row| {
+        let mut ship = |batch: Vec<project::Checked>| {
+            while let Ok(done) = written_back.try_recv() {
+                drop(done);
+            }
+            let b = match prep.as_mut() {
+                Some(p) => Batch::Prepared(p.prepare(&batch)),
+                None => Batch::Checked(batch),
+            };
+            // A closed channel means the writer failed: stop sending.
+            batches.blocking_send(b).is_ok()
+        };
+        let each = |row: Option<ledger::LedgerRow>| {
             let Some(row) = row else {
                 failed = true;
                 return;
@@ -177,28 +242,61 @@ pub async fn import_bytes(
             }
             batch.extend(new);
             if batch.len() >= IMPORT_BATCH {
-                // A closed channel means the writer failed: stop sending.
-                send = batches.blocking_send(std::mem::take(&mut batch)).is_ok();
+                send = ship(std::mem::take(&mut batch));
             }
-        });
-        if send && (valid_only || !failed) && !batch.is_empty() {
-            let _ = batches.blocking_send(batch);
+        };
+        let syn = Synonyms::new(&extra);
+        let read = match &source {
+            Source::File(name, bytes) => {
+                ledger::stream_ledger(name, bytes, &syn, only.as_deref(), each)
+            }
+            Source::Cells(sheets) => ledger::Streamed::Read(ledger::read_ledger_each(
+                sheets,
+                &syn,
+                only.as_deref(),
+                each,
+            )),
+        };
+        if matches!(read, ledger::Streamed::Read(_))
+            && send
+            && (valid_only || !failed)
+            && !batch.is_empty()
+        {
+            ship(batch);
         }
-        (l, check)
+        (read, check, prep)
     });
-    let mut write = project::BulkWrite::begin(&mut tx).await?;
     let mut written = Ok(());
     while let Some(batch) = incoming.recv().await {
-        written = write.create(&mut tx, actor, &batch, !dry_run).await;
+        written = match batch {
+            Batch::Checked(b) => write.create(&mut tx, &b, !dry_run).await,
+            Batch::Prepared(rows) => {
+                let w = write.insert(&mut tx, &rows, !dry_run).await;
+                let _ = used.send(rows);
+                w
+            }
+        };
         if written.is_err() {
             break;
         }
     }
     drop(incoming);
-    let (l, check) = reader
+    let (read, check, prep) = reader
         .await
         .map_err(|e| StoreError::Config(format!("workbook reader failed: {e}")))?;
     written?;
+    if let Some(p) = prep {
+        write.give_back(p);
+    }
+    let l = match read {
+        ledger::Streamed::Read(l) => l,
+        // Dropping the transaction rolls back what was written.
+        ledger::Streamed::Bad(e) => {
+            report.errors.push(ImportError::from(&e));
+            return Ok(Some(report));
+        }
+        ledger::Streamed::Restart => return Ok(None),
+    };
     report.rows = check.rows()
         + l.errors
             .iter()
@@ -257,7 +355,7 @@ pub async fn import_bytes(
         }
         drop(tx);
     }
-    Ok(report)
+    Ok(Some(report))
 }
 
 fn zh_or<T>(
