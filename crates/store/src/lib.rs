@@ -59,6 +59,7 @@ pub struct SqliteDb {
     /// The one writer connection (held by the open write batch, if any).
     pub write: SqlitePool,
     writer: std::sync::Arc<writer::Writer>,
+    wal: &'static writer::Wal,
 }
 
 /// A database handle for either engine, chosen by the URL scheme.
@@ -210,22 +211,27 @@ impl Db {
                 // cache starts over, and mapped pages cost no system call to read again.
                 .pragma("mmap_size", "1073741824")
                 .busy_timeout(Duration::from_secs(10));
+            // The writer's commits leave WAL checkpoints to a task (see `writer`).
+            let wal = writer::Wal::leak();
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 // Taken once per batch of write transactions; a failed statement shows a
                 // broken connection anyway.
                 .test_before_acquire(false)
+                .after_connect(move |c, _| Box::pin(wal.watch(c)))
                 .connect_with(opts.clone())
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(opts)
                 .await?;
-            let writer = writer::Writer::new(write.clone());
+            wal.checkpointer(read.clone());
+            let writer = writer::Writer::new(write.clone(), wal);
             Ok(Db::Sqlite(SqliteDb {
                 read,
                 write,
                 writer,
+                wal,
             }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
@@ -281,6 +287,8 @@ impl Db {
         match self {
             Db::Sqlite(s) => {
                 s.read.close().await;
+                // The checkpointer sees its pool closed and ends.
+                s.wal.ring();
                 s.write.close().await;
             }
             Db::Postgres(p) => p.close().await,

@@ -224,3 +224,34 @@ async fn many_concurrent_writers_lose_nothing() {
     let s = db.write_stats().unwrap();
     assert!(s.commits <= s.transactions);
 }
+
+/// A commit that leaves the WAL past 1,000 pages does not copy them into the database
+/// file itself: a task does, with a passive checkpoint on a read connection, soon after.
+/// Without that task the file would never grow while the database is open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_large_wal_is_checkpointed_in_the_background() {
+    let t = fresh().await;
+    let file = t.url.trim_start_matches("sqlite://").to_string();
+    let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let before = size();
+    // About 8 MB of rows: some 2,000 pages.
+    let mut tx = t.db.begin_alone().await.unwrap();
+    let filler = "填".repeat(1_000);
+    for i in 0..2_500 {
+        insert(&mut tx, &format!("{i:05}{filler}"), 1)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    // Readers see everything at once, from the WAL.
+    assert_eq!(values(&t.db).await.len(), 2_500);
+    let mut grown = false;
+    for _ in 0..200 {
+        if size() > before + 4_000_000 {
+            grown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(grown, "the database file stayed at {} bytes", size());
+}
