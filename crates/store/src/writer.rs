@@ -42,6 +42,10 @@ use tokio::sync::{Mutex, Notify, OwnedMutexGuard, watch};
 /// Pages in the WAL after which a commit asks for a checkpoint (SQLite's own default).
 pub(crate) const CHECKPOINT_PAGES: i32 = 1000;
 
+/// Passive checkpoints tried, 100 ms apart, before a log that readers keep from being
+/// copied in full is left for the next commit.
+const CHECKPOINT_TRIES: usize = 100;
+
 /// The WAL's size in pages after the writer's last commit, and the checkpointer's bell.
 #[derive(Debug)]
 pub(crate) struct Wal {
@@ -89,22 +93,33 @@ impl Wal {
     }
 
     /// Runs passive checkpoints on `read` whenever a commit leaves the WAL large, until
-    /// the pool is closed.
+    /// the pool is closed. A checkpoint that could not copy the whole log (a reader
+    /// still needed part of it) is tried again shortly: until the log is copied in full,
+    /// every reader looks up each page it reads in the log, and without another commit
+    /// nothing else would finish it.
     pub(crate) fn checkpointer(&'static self, read: sqlx::SqlitePool) {
         tokio::spawn(async move {
             loop {
                 self.wake.notified().await;
-                if read.is_closed() {
-                    return;
-                }
-                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&read)
-                    .await
-                {
+                for _ in 0..CHECKPOINT_TRIES {
                     if read.is_closed() {
                         return;
                     }
-                    tracing::warn!("WAL 检查点失败 / WAL checkpoint failed: {e}");
+                    let done =
+                        sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+                            .fetch_one(&read)
+                            .await;
+                    match done {
+                        // (busy, pages in the log, pages copied)
+                        Ok((_, log, copied)) if copied >= log => break,
+                        Ok(_) => {}
+                        Err(_) if read.is_closed() => return,
+                        Err(e) => {
+                            tracing::warn!("WAL 检查点失败 / WAL checkpoint failed: {e}");
+                            break;
+                        }
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
             }
         });
