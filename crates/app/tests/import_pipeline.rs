@@ -29,20 +29,29 @@ async fn counts(db: &Db) -> (i64, i64, i64) {
     (p, a, m)
 }
 
-async fn run(engine: &str) {
+/// A database with the synthetic world and no project, and `ROWS` ledger rows of
+/// synthetic projects for it (by `seed`).
+async fn world_and_rows(engine: &str, seed: u64) -> (TestDb, Vec<ledger_export::ExportRow>) {
     let t = TestDb::new(engine).await.unwrap();
-    let db = &t.db;
-    let actor = Actor::cli();
-    synth::ensure_world(db, &actor, false, 1).await.unwrap();
-    let world = synth::world(db).await.unwrap();
+    synth::ensure_world(&t.db, &Actor::cli(), false, 1)
+        .await
+        .unwrap();
+    let world = synth::world(&t.db).await.unwrap();
     let names: std::collections::HashMap<String, String> =
         world.divisions.iter().cloned().collect();
     let year = gongjian_store::project::this_year();
-    let items = synth::projects(&world, ROWS, 3, year);
-    let mut rows: Vec<ledger_export::ExportRow> = items
+    let rows = synth::projects(&world, ROWS, seed, year)
         .iter()
         .map(|(p, _)| export_row(p, &names[&p.division]))
         .collect();
+    (t, rows)
+}
+
+async fn run(engine: &str) {
+    let (t, mut rows) = world_and_rows(engine, 3).await;
+    let db = &t.db;
+    let actor = Actor::cli();
+    let year = gongjian_store::project::this_year();
     // One section, so the sheet keeps the rows in this order.
     let category = rows[0].category.clone();
     for r in &mut rows {
@@ -163,18 +172,10 @@ fn cdata_in_row(xlsx: &[u8], row: usize) -> Vec<u8> {
 /// written, the import starts over from cells read by calamine: every project once,
 /// each audited once, and the same file again changes nothing.
 async fn restart(engine: &str) {
-    let t = TestDb::new(engine).await.unwrap();
+    let (t, rows) = world_and_rows(engine, 5).await;
     let db = &t.db;
     let actor = Actor::cli();
-    synth::ensure_world(db, &actor, false, 1).await.unwrap();
-    let world = synth::world(db).await.unwrap();
-    let names: std::collections::HashMap<String, String> =
-        world.divisions.iter().cloned().collect();
     let year = gongjian_store::project::this_year();
-    let rows: Vec<ledger_export::ExportRow> = synth::projects(&world, ROWS, 5, year)
-        .iter()
-        .map(|(p, _)| export_row(p, &names[&p.division]))
-        .collect();
     let plain = ledger_export::to_xlsx(&rows, year, "大台账").unwrap();
     let last_row = gongjian_office::ledger::read_sheets("a.xlsx", &plain).unwrap()[0]
         .rows

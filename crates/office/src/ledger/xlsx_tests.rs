@@ -1,6 +1,7 @@
 //! Tests of the single-pass xlsx reader: its pieces, its refusals, and cell-for-cell
 //! agreement with calamine.
 
+use super::rows::*;
 use super::*;
 
 /// The rows of a sheet's XML, read `step` bytes at a time as from the archive.
