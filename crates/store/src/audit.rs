@@ -185,19 +185,6 @@ impl Chain {
         ]
     }
 
-    /// Appends many records after the held head in as few statements as possible (bulk
-    /// imports). Each item: action, entity, entity id, before, after.
-    pub async fn append_many(
-        &mut self,
-        tx: &mut Tx,
-        actor: &Actor,
-        items: Vec<Entry<'_>>,
-    ) -> Result<()> {
-        let at = crate::now();
-        let rows = items.into_iter().map(|e| self.link(actor, at, e)).collect();
-        crate::sql::insert_rows(tx, INSERT, rows).await
-    }
-
     /// Appends one record after the held head, on a connection already held.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn append_on(

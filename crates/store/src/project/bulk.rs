@@ -403,9 +403,11 @@ pub struct BulkWrite {
     /// Builds the new projects' rows; `None` while lent out ([`BulkWrite::lend`]).
     prep: Option<Prep>,
     created: usize,
+    /// On SQLite: the first new project's id (every new one is at or above it).
+    first_id: Option<i64>,
     /// On SQLite, once a batch was written: the text of the trigram index's insert
-    /// trigger, dropped for the write, and the first new project's id.
-    fts: Option<(String, i64)>,
+    /// trigger, dropped for the write.
+    fts: Option<String>,
 }
 
 impl BulkWrite {
@@ -428,6 +430,7 @@ impl BulkWrite {
                 next_id,
             }),
             created: 0,
+            first_id: next_id,
             fts: None,
         })
     }
@@ -457,20 +460,18 @@ impl BulkWrite {
     /// created again, with its own stored text, inside this transaction: a rollback
     /// undoes both, and nobody else writes meanwhile (the transaction holds the writer).
     async fn suspend_fts(&mut self, tx: &mut Tx) -> Result<()> {
-        if self.fts.is_some() || !matches!(tx, Tx::Sqlite(_)) {
+        if self.fts.is_some() || self.first_id.is_none() {
             return Ok(());
         }
-        // The new ids will be reserved above every existing one (`reserve_ids`).
-        let first_id: i64 = on_tx!(tx, cn => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM project").fetch_one(cn).await)?;
         let sql: String = on_tx!(tx, cn => sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'project_fts_insert'").fetch_one(cn).await)?;
         exec_tx!(tx, cn => sqlx::query("DROP TRIGGER project_fts_insert").execute(cn).await)?;
-        self.fts = Some((sql, first_id));
+        self.fts = Some(sql);
         Ok(())
     }
 
     /// Puts the trigger back and indexes the projects written since it was dropped.
     async fn resume_fts(&mut self, tx: &mut Tx) -> Result<()> {
-        let Some((sql, first_id)) = self.fts.take() else {
+        let (Some(sql), Some(first_id)) = (self.fts.take(), self.first_id) else {
             return Ok(());
         };
         exec_tx!(tx, cn => sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(cn).await)?;
