@@ -75,7 +75,16 @@ pub fn normalise_number_text(raw: &str) -> String {
 /// Parses a decimal text to an integer scaled by `scale_digits` decimal places, exactly.
 /// Extra decimals are rounded half away from zero. `None` if it is not a number.
 pub fn parse_scaled(text: &str, scale_digits: u32) -> Option<i128> {
-    let s = normalise_number_text(text);
+    let t = text.trim();
+    // Plain ASCII digits, signs and points (most cells) need no normalising.
+    let s: std::borrow::Cow<'_, str> = if t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'))
+    {
+        t.into()
+    } else {
+        normalise_number_text(t).into()
+    };
     let (neg, body) = match s.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, s.strip_prefix('+').unwrap_or(&s)),
@@ -88,12 +97,16 @@ pub fn parse_scaled(text: &str, scale_digits: u32) -> Option<i128> {
     {
         return None;
     }
-    let mut v: i128 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let fd: Vec<u8> = frac.bytes().map(|b| b - b'0').collect();
-    for i in 0..scale_digits as usize {
-        v = v * 10 + i128::from(*fd.get(i).unwrap_or(&0));
+    // At most 20 digits before the point: no overflow.
+    let mut v: i128 = 0;
+    for b in int.bytes() {
+        v = v * 10 + i128::from(b - b'0');
     }
-    if fd.get(scale_digits as usize).is_some_and(|d| *d >= 5) {
+    let fd = frac.as_bytes();
+    for i in 0..scale_digits as usize {
+        v = v * 10 + fd.get(i).map_or(0, |b| i128::from(b - b'0'));
+    }
+    if fd.get(scale_digits as usize).is_some_and(|b| *b >= b'5') {
         v += 1;
     }
     Some(if neg { -v } else { v })
@@ -230,6 +243,44 @@ mod tests {
             parse_money("x", "x", "0.1", MoneyUnit::Wan).unwrap()
                 + parse_money("x", "x", "0.2", MoneyUnit::Wan).unwrap()
         );
+    }
+
+    #[test]
+    fn plain_ascii_numbers_read_as_normalised_ones() {
+        // Plain ASCII texts skip normalising; a leading separator forces it. Both agree.
+        for t in [
+            "0",
+            "12",
+            "12.5",
+            " 12.5 ",
+            "+5",
+            "-5",
+            ".5",
+            "5.",
+            "1.005",
+            "0.000000005",
+            "0.000000004",
+            "99999999999999999999",
+            "1.2.3",
+            "",
+            "-",
+            "+-1",
+            "1e5",
+            "abc",
+        ] {
+            for scale in [0, 2, 8] {
+                assert_eq!(
+                    parse_scaled(t, scale),
+                    parse_scaled(&format!(",{t}"), scale),
+                    "{t:?} at {scale}"
+                );
+            }
+        }
+        assert_eq!(parse_scaled(" 12.5 ", 2), Some(1250));
+        assert_eq!(parse_scaled("1.005", 2), Some(101));
+        assert_eq!(parse_scaled("-0.125", 2), Some(-13));
+        assert_eq!(parse_scaled(".5", 0), Some(1));
+        assert_eq!(parse_scaled("1.2.3", 2), None);
     }
 
     #[test]

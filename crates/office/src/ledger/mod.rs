@@ -162,8 +162,12 @@ fn section_title(s: &str) -> Option<String> {
 }
 
 fn is_total(s: &str) -> bool {
-    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    t.contains("小计") || t.contains("合计") || t.contains("总计") || t == "总 计"
+    let says = |t: &str| t.contains("小计") || t.contains("合计") || t.contains("总计");
+    // Most cells hold no space: read them as they are, without a copy.
+    if !s.contains(char::is_whitespace) {
+        return says(s);
+    }
+    says(&s.chars().filter(|c| !c.is_whitespace()).collect::<String>())
 }
 
 struct Col {
@@ -320,6 +324,7 @@ mod tests {
         assert_eq!(section_title("(二)基础设施").as_deref(), Some("基础设施"));
         assert_eq!(section_title("年产10万吨项目"), None);
         assert!(is_total("小计") && is_total("合 计") && is_total("总计"));
+        assert!(is_total("　总　计　") && is_total("本区小计") && !is_total("合肥市项目"));
         for m in ["—", "-", "/", "无", "", "——"] {
             assert!(is_empty_marker(m), "{m}");
         }

@@ -332,7 +332,13 @@ impl Columns {
             .and_then(|c| row.get(c))
             .map(Cell::text_ref)
             .unwrap_or_default();
-        if row.iter().take(4).any(|c| is_total(&c.text_ref())) || is_total(&name) {
+        // (A number, date or yes/no cell never says 合计.)
+        if row
+            .iter()
+            .take(4)
+            .any(|c| matches!(c, Cell::Text(t) if is_total(t)))
+            || is_total(&name)
+        {
             out.skipped.push(SkippedRow {
                 sheet: sheet.to_string(),
                 row: excel_row,

@@ -472,6 +472,22 @@ pub(super) fn first_error(errs: Vec<DomainError>) -> StoreError {
 
 /// Checks the plan part of an input: the year (default `default_year`), the annual
 /// amount and the months; a mismatch is refused unless the input allows it (flagged).
+/// The monthly plan's labels in messages.
+const MONTH_PLAN: [&str; 12] = [
+    "1月计划",
+    "2月计划",
+    "3月计划",
+    "4月计划",
+    "5月计划",
+    "6月计划",
+    "7月计划",
+    "8月计划",
+    "9月计划",
+    "10月计划",
+    "11月计划",
+    "12月计划",
+];
+
 pub(super) fn check_plan(
     input: &ProjectInput,
     default_year: i64,
@@ -509,8 +525,7 @@ pub(super) fn check_plan(
     let mut months = [None; 12];
     for (i, m) in input.months_wan.iter().enumerate() {
         if let Some(t) = m.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            match money::parse_money("months_wan", &format!("{}月计划", i + 1), t, MoneyUnit::Wan)
-            {
+            match money::parse_money("months_wan", MONTH_PLAN[i.min(11)], t, MoneyUnit::Wan) {
                 Ok(v) => months[i] = Some(v),
                 Err(e) => errs.push(e),
             }
