@@ -528,6 +528,63 @@ both_engines!(bulk_import_is_all_or_nothing_and_never_duplicates, |t| {
     assert_eq!(found("导入后新建").await, vec!["导入后新建项目"]);
 });
 
+// A bulk write fills the trigram index in chunks while it writes (here every 1,000 new
+// projects, in batches of 700 that straddle the chunks) and the rest at the end: every
+// project is indexed exactly once, whichever chunk it fell in.
+both_engines!(a_bulk_write_indexes_every_chunk_once, |t| {
+    city(&t.db).await;
+    let a = Actor::cli();
+    let inputs: Vec<ProjectInput> = (0..2_300)
+        .map(|i| input(&format!("分批索引项目{i:04}号"), "东城区"))
+        .collect();
+    let rows: Vec<BulkRow> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| BulkRow {
+            input: p,
+            sheet: "s",
+            row: i + 2,
+        })
+        .collect();
+    let mut tx = t.db.begin().await.unwrap();
+    let mut check = project::BulkCheck::load(&mut tx, &a, false).await.unwrap();
+    let new: Vec<project::Checked> = rows.iter().filter_map(|r| check.row(r)).collect();
+    assert_eq!(new.len(), 2_300);
+    let mut write = project::BulkWrite::begin(&mut tx, &a).await.unwrap();
+    write.index_every(1_000);
+    // Indexed so far, inside the transaction: 1,400 once the second batch passes the
+    // first chunk, and still 1,400 after the last; `finish` indexes the last 900.
+    let sqlite = matches!(t.db, Db::Sqlite(_));
+    let mut so_far = Vec::new();
+    for batch in new.chunks(700) {
+        write.create(&mut tx, batch, true).await.unwrap();
+        if sqlite {
+            let n: i64 = gongjian_store::on_tx!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM project_fts WHERE project_fts MATCH '\"分批索引\"'").fetch_one(c).await).unwrap();
+            so_far.push(n);
+        }
+    }
+    if sqlite {
+        assert_eq!(so_far, vec![0, 1_400, 1_400, 1_400]);
+    }
+    let out = write.finish(&mut tx, &a, check, false).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(out.imported, 2_300);
+    if sqlite {
+        // FTS5 checks its index against the project table: a project indexed twice or
+        // not at all fails it.
+        exec_db!(&t.db, c => sqlx::query("INSERT INTO project_fts (project_fts) VALUES ('integrity-check')").execute(c).await).unwrap();
+        let indexed: i64 = on_db!(&t.db, c => sqlx::query_scalar("SELECT COUNT(*) FROM project_fts WHERE project_fts MATCH '\"分批索引\"'").fetch_one(c).await).unwrap();
+        assert_eq!(indexed, 2_300);
+    }
+    // The first, those around each chunk's end, and the last.
+    for i in [
+        0, 699, 700, 999, 1_000, 1_001, 1_399, 1_400, 1_999, 2_000, 2_100, 2_299,
+    ] {
+        let name = format!("分批索引项目{i:04}号");
+        assert_eq!(found(&t.db, &a, &name).await, vec![name.clone()], "{name}");
+    }
+});
+
 both_engines!(plans_milestones_filters_and_copy_forward, |t| {
     city(&t.db).await;
     let a = Actor::cli();
