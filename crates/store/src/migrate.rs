@@ -70,6 +70,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0011_project_list.sql"),
         include_str!("../../../migrations/postgres/0011_project_list.sql"),
     ),
+    (
+        12,
+        "drop project_division_idx",
+        include_str!("../../../migrations/sqlite/0012_drop_division_idx.sql"),
+        include_str!("../../../migrations/postgres/0012_drop_division_idx.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.
