@@ -528,9 +528,9 @@ both_engines!(bulk_import_is_all_or_nothing_and_never_duplicates, |t| {
     assert_eq!(found("导入后新建").await, vec!["导入后新建项目"]);
 });
 
-// A bulk write fills the trigram index in chunks while it writes (here every 1,000 new
-// projects, in batches of 700 that straddle the chunks) and the rest at the end: every
-// project is indexed exactly once, whichever chunk it fell in.
+// A bulk write fills the trigram index in chunks when asked while it writes (here once
+// 1,000 new projects wait, after batches of 700 that straddle the chunks) and the rest at
+// the end: every project is indexed exactly once, whichever chunk it fell in.
 both_engines!(a_bulk_write_indexes_every_chunk_once, |t| {
     city(&t.db).await;
     let a = Actor::cli();
@@ -551,13 +551,13 @@ both_engines!(a_bulk_write_indexes_every_chunk_once, |t| {
     let new: Vec<project::Checked> = rows.iter().filter_map(|r| check.row(r)).collect();
     assert_eq!(new.len(), 2_300);
     let mut write = project::BulkWrite::begin(&mut tx, &a).await.unwrap();
-    write.index_every(1_000);
     // Indexed so far, inside the transaction: 1,400 once the second batch passes the
     // first chunk, and still 1,400 after the last; `finish` indexes the last 900.
     let sqlite = matches!(t.db, Db::Sqlite(_));
     let mut so_far = Vec::new();
     for batch in new.chunks(700) {
         write.create(&mut tx, batch, true).await.unwrap();
+        write.index_now(&mut tx, 1_000).await.unwrap();
         if sqlite {
             let n: i64 = gongjian_store::on_tx!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM project_fts WHERE project_fts MATCH '\"分批索引\"'").fetch_one(c).await).unwrap();
             so_far.push(n);

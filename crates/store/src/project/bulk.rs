@@ -408,20 +408,10 @@ pub struct BulkWrite {
     /// On SQLite, once a batch was written: the text of the trigram index's insert
     /// trigger, dropped for the write.
     fts: Option<String>,
-    /// On SQLite: the first new project not yet in the trigram index, and how many new
-    /// projects from it on are written.
-    unindexed: Option<(i64, usize)>,
-    /// New projects written between two fillings of the trigram index.
-    fts_chunk: usize,
+    /// On SQLite: the first new project not yet in the trigram index, how many new
+    /// projects from it on are written, and the id after the last one written.
+    unindexed: Option<(i64, usize, i64)>,
 }
-
-/// New projects written between two fillings of the trigram index during a bulk write.
-/// Filled every batch, FTS5 would flush and merge a small segment per batch; filled
-/// once at the end, the whole fill (≈ 1 s for 100,000 projects on a slow machine) runs
-/// after the last batch, on one core, while the reading thread has nothing left to
-/// do. In chunks of this size the filling overlaps the reading, and FTS5 merges a few
-/// large segments (≈ 10% more work in all than one fill).
-const FTS_CHUNK: usize = 16_384;
 
 impl BulkWrite {
     /// Takes the head of the audit chain and the last sort key (and, on SQLite, the
@@ -445,15 +435,24 @@ impl BulkWrite {
             created: 0,
             first_id: next_id,
             fts: None,
-            unindexed: next_id.map(|id| (id, 0)),
-            fts_chunk: FTS_CHUNK,
+            unindexed: next_id.map(|id| (id, 0, id)),
         })
     }
 
-    /// Fills the trigram index every `n` new projects written (on SQLite; 16,384 unless
-    /// set): for tests, which write fewer.
-    pub fn index_every(&mut self, n: usize) {
-        self.fts_chunk = n.max(1);
+    /// On SQLite, indexes the new projects written so far in the trigram index now, if at
+    /// least `at_least` are waiting; otherwise [`BulkWrite::finish`] does. An import calls
+    /// it when the writer would wait for the next batch anyway. Filled batch by batch (4,000
+    /// rows), FTS5 would flush and merge a small segment per batch; filled only at the end,
+    /// the whole fill (≈ 1 s for 100,000 projects on a slow machine) runs on one core after
+    /// the reading ended. Filled in large chunks while the reader reads, it costs about a
+    /// tenth more in all but little of it is left for the end.
+    pub async fn index_now(&mut self, tx: &mut Tx, at_least: usize) -> Result<()> {
+        match self.unindexed {
+            Some((_, n, _)) if self.fts.is_some() && n >= at_least.max(1) => {
+                self.index_written(tx).await
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Lends out the building of rows, so that another thread prepares batches while
@@ -497,19 +496,19 @@ impl BulkWrite {
             return Ok(());
         };
         exec_tx!(tx, cn => sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(cn).await)?;
-        self.index_written(tx, i64::MAX).await
+        self.index_written(tx).await
     }
 
-    /// Indexes the new projects written and not yet indexed, all below `end`.
-    async fn index_written(&mut self, tx: &mut Tx, end: i64) -> Result<()> {
-        let Some((from, n)) = self.unindexed else {
+    /// Indexes the new projects written and not yet indexed.
+    async fn index_written(&mut self, tx: &mut Tx) -> Result<()> {
+        let Some((from, n, end)) = self.unindexed else {
             return Ok(());
         };
         if n > 0 {
             exec_tx!(tx, cn => sqlx::query("INSERT INTO project_fts (rowid, name, code, owner_name) SELECT id, name, code, owner_name FROM project WHERE id >= $1 AND id < $2")
                 .bind(from).bind(end).execute(cn).await)?;
         }
-        self.unindexed = Some((end, 0));
+        self.unindexed = Some((end, 0, end));
         Ok(())
     }
 
@@ -539,12 +538,9 @@ impl BulkWrite {
         if write && !rows.is_empty() {
             self.suspend_fts(tx).await?;
             insert_prepared(tx, rows).await?;
-            if let Some((from, n)) = self.unindexed.as_mut() {
+            if let (Some((_, n, end)), Some(last)) = (self.unindexed.as_mut(), rows.ids.last()) {
                 *n += rows.len();
-                if *n >= self.fts_chunk {
-                    let end = rows.ids.last().map_or(*from, |id| id + 1);
-                    self.index_written(tx, end).await?;
-                }
+                *end = last + 1;
             }
         }
         Ok(())

@@ -110,6 +110,9 @@ pub struct ImportReport {
 
 /// New projects written per batch while the rest of a workbook is still being read.
 const IMPORT_BATCH: usize = 4_000;
+/// New projects worth a fill of the trigram index while the reader still reads
+/// (`BulkWrite::index_now`): FTS5 merges a few large segments instead of one per batch.
+const FTS_CHUNK: usize = 16_384;
 
 /// Reads a workbook and imports its projects. Without `valid_only`, any error means
 /// nothing is written; with it, the valid rows are written. A dry run writes nothing.
@@ -276,6 +279,12 @@ async fn pipeline(
                 w
             }
         };
+        // No batch waiting: the writer would idle until the reader sends one, so it fills
+        // the trigram index for what it wrote meanwhile (when enough waits), instead of
+        // leaving the whole fill for after the reading.
+        if written.is_ok() && incoming.is_empty() {
+            written = write.index_now(&mut tx, FTS_CHUNK).await;
+        }
         if written.is_err() {
             break;
         }
