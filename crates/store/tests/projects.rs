@@ -66,6 +66,19 @@ async fn found(db: &Db, a: &Actor, q: &str) -> Vec<String> {
     listed(db, a, f, Page::new(None, None)).await.1
 }
 
+/// Bulk rows of `inputs` on `sheet`, the first on row `first`.
+fn bulk_rows<'a>(inputs: &'a [ProjectInput], sheet: &'a str, first: usize) -> Vec<BulkRow<'a>> {
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| BulkRow {
+            input: p,
+            sheet,
+            row: first + i,
+        })
+        .collect()
+}
+
 async fn count(db: &Db) -> i64 {
     on_db!(db, c => sqlx::query_scalar("SELECT COUNT(*) FROM project").fetch_one(c).await).unwrap()
 }
@@ -368,15 +381,7 @@ both_engines!(data_scope_holds_for_lists_details_edits_and_imports, |t| {
     tx.commit().await.unwrap();
     // An import by the district cannot write into another district.
     let rows = [input("越界项目", "西城区"), input("本区新项目", "东城区")];
-    let bulk: Vec<BulkRow> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, p)| BulkRow {
-            input: p,
-            sheet: "s",
-            row: i + 2,
-        })
-        .collect();
+    let bulk = bulk_rows(&rows, "s", 2);
     let mut tx = t.db.begin().await.unwrap();
     let out = project::bulk_upsert(&mut tx, &district, &bulk, false, false)
         .await
@@ -400,15 +405,7 @@ both_engines!(bulk_import_is_all_or_nothing_and_never_duplicates, |t| {
     let mut dup = input("重复代码", "西城区");
     dup.code = with_code.code.clone();
     let rows = [with_code.clone(), no_code.clone(), bad.clone(), dup];
-    let bulk: Vec<BulkRow> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, p)| BulkRow {
-            input: p,
-            sheet: "台账",
-            row: i + 4,
-        })
-        .collect();
+    let bulk = bulk_rows(&rows, "台账", 4);
     let mut tx = t.db.begin().await.unwrap();
     let out = project::bulk_upsert(&mut tx, &a, &bulk, false, false)
         .await
@@ -432,15 +429,7 @@ both_engines!(bulk_import_is_all_or_nothing_and_never_duplicates, |t| {
     assert_eq!(count(&t.db).await, 2);
     // The same rows again change nothing; a changed row updates by code or by name.
     let rows2 = [with_code.clone(), no_code.clone()];
-    let bulk2: Vec<BulkRow> = rows2
-        .iter()
-        .enumerate()
-        .map(|(i, p)| BulkRow {
-            input: p,
-            sheet: "台账",
-            row: i + 4,
-        })
-        .collect();
+    let bulk2 = bulk_rows(&rows2, "台账", 4);
     let audit_before: i64 =
         on_db!(&t.db, c => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(c).await)
             .unwrap();
@@ -462,15 +451,7 @@ both_engines!(bulk_import_is_all_or_nothing_and_never_duplicates, |t| {
     let mut renamed_code = with_code.clone();
     renamed_code.name = "有代码项目（更名）".into();
     let rows3 = [renamed_code, changed];
-    let bulk3: Vec<BulkRow> = rows3
-        .iter()
-        .enumerate()
-        .map(|(i, p)| BulkRow {
-            input: p,
-            sheet: "台账",
-            row: i + 4,
-        })
-        .collect();
+    let bulk3 = bulk_rows(&rows3, "台账", 4);
     let mut tx = t.db.begin().await.unwrap();
     let out = project::bulk_upsert(&mut tx, &a, &bulk3, false, false)
         .await
@@ -498,14 +479,7 @@ both_engines!(bulk_import_is_all_or_nothing_and_never_duplicates, |t| {
     // A dry run writes nothing.
     let mut tx = t.db.begin().await.unwrap();
     let rows4 = [input("预演项目", "东城区")];
-    let bulk4: Vec<BulkRow> = rows4
-        .iter()
-        .map(|p| BulkRow {
-            input: p,
-            sheet: "s",
-            row: 2,
-        })
-        .collect();
+    let bulk4 = bulk_rows(&rows4, "s", 2);
     let out = project::bulk_upsert(&mut tx, &a, &bulk4, true, false)
         .await
         .unwrap();
@@ -537,15 +511,7 @@ both_engines!(a_bulk_write_indexes_every_chunk_once, |t| {
     let inputs: Vec<ProjectInput> = (0..2_300)
         .map(|i| input(&format!("分批索引项目{i:04}号"), "东城区"))
         .collect();
-    let rows: Vec<BulkRow> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| BulkRow {
-            input: p,
-            sheet: "s",
-            row: i + 2,
-        })
-        .collect();
+    let rows = bulk_rows(&inputs, "s", 2);
     let mut tx = t.db.begin().await.unwrap();
     let mut check = project::BulkCheck::load(&mut tx, &a, false).await.unwrap();
     let new: Vec<project::Checked> = rows.iter().filter_map(|r| check.row(r)).collect();
