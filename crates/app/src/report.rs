@@ -1,8 +1,8 @@
 //! `gongjian period …` and `gongjian progress`.
 
 use crate::cli::PeriodAction;
+use gongjian_store::Actor;
 use gongjian_store::report as rs;
-use gongjian_store::{Actor, Db};
 use std::process::ExitCode;
 
 type Res = Result<ExitCode, Box<dyn std::error::Error>>;
@@ -13,13 +13,7 @@ pub fn last_month() -> (i32, u32) {
     if m == 1 { (y - 1, 12) } else { (y, m - 1) }
 }
 
-async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error>> {
-    let db = Db::connect(url)
-        .await
-        .map_err(|e| format!("无法连接数据库 {url} / cannot open the database: {e}"))?;
-    gongjian_store::migrate::run(&db).await?;
-    Ok(db)
-}
+use crate::cli::open;
 
 fn date(raw: &str) -> Result<chrono::NaiveDate, String> {
     gongjian_domain::project::parse_date(raw).ok_or_else(|| {

@@ -31,19 +31,46 @@ pub fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match rt.block_on(run(cli)) {
+    let code = match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("错误 / error: {e}");
             ExitCode::FAILURE
         }
+    };
+    rt.block_on(close_opened());
+    code
+}
+
+/// The databases the command opened, to close before the process exits.
+static OPENED: std::sync::Mutex<Vec<Db>> = std::sync::Mutex::new(Vec::new());
+
+/// Closes the databases the command opened. On SQLite the last connection to close
+/// copies the write-ahead log into the database file and removes it; a process that
+/// exits with its connections open leaves the whole log (hundreds of megabytes after a
+/// large `gen` or import) for the next one to read through.
+async fn close_opened() {
+    let opened = std::mem::take(&mut *OPENED.lock().unwrap_or_else(|e| e.into_inner()));
+    for db in opened {
+        db.close().await;
     }
 }
 
-async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error>> {
+/// Connects to `url` without migrating; the database is closed before the process exits.
+async fn connect(url: &str) -> Result<Db, Box<dyn std::error::Error>> {
     let db = Db::connect(url)
         .await
         .map_err(|e| format!("无法连接数据库 {url} / cannot open the database: {e}"))?;
+    OPENED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(db.clone());
+    Ok(db)
+}
+
+/// Connects to `url` and brings its schema up to date.
+pub(crate) async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error>> {
+    let db = connect(url).await?;
     migrate::run(&db).await?;
     Ok(db)
 }
@@ -51,7 +78,7 @@ async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error>> {
 async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match cli.command {
         Command::Migrate => {
-            let db = Db::connect(&cli.db).await?;
+            let db = connect(&cli.db).await?;
             let applied = migrate::run(&db).await?;
             println!(
                 "数据库已是最新（版本 {}），本次应用 {} 个迁移 / schema at version {}, {} applied now",
@@ -405,7 +432,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Audit {
             action: AuditAction::Verify,
         } => {
-            let db = Db::connect(&cli.db).await?;
+            let db = connect(&cli.db).await?;
             let v = audit::verify(&db).await?;
             match v.broken {
                 None => {
