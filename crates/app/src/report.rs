@@ -1,6 +1,6 @@
 //! `gongjian period …` and `gongjian progress`.
 
-use crate::cli::PeriodAction;
+use crate::cli::{PeriodAction, open};
 use gongjian_store::Actor;
 use gongjian_store::report as rs;
 use std::process::ExitCode;
@@ -12,8 +12,6 @@ pub fn last_month() -> (i32, u32) {
     let (y, m) = gongjian_domain::project::year_month(chrono::Local::now().date_naive());
     if m == 1 { (y - 1, 12) } else { (y, m - 1) }
 }
-
-use crate::cli::open;
 
 fn date(raw: &str) -> Result<chrono::NaiveDate, String> {
     gongjian_domain::project::parse_date(raw).ok_or_else(|| {

@@ -403,14 +403,12 @@ pub struct BulkWrite {
     /// Builds the new projects' rows; `None` while lent out ([`BulkWrite::lend`]).
     prep: Option<Prep>,
     created: usize,
-    /// On SQLite: the first new project's id (every new one is at or above it).
-    first_id: Option<i64>,
     /// On SQLite, once a batch was written: the text of the trigram index's insert
     /// trigger, dropped for the write.
     fts: Option<String>,
-    /// On SQLite: the first new project not yet in the trigram index, how many new
-    /// projects from it on are written, and the id after the last one written.
-    unindexed: Option<(i64, usize, i64)>,
+    /// On SQLite: the ids of the new projects written and not yet in the trigram index
+    /// (ids are given in turn, so they follow each other).
+    unindexed: Option<std::ops::Range<i64>>,
 }
 
 impl BulkWrite {
@@ -433,9 +431,8 @@ impl BulkWrite {
                 next_id,
             }),
             created: 0,
-            first_id: next_id,
             fts: None,
-            unindexed: next_id.map(|id| (id, 0, id)),
+            unindexed: next_id.map(|id| id..id),
         })
     }
 
@@ -447,12 +444,11 @@ impl BulkWrite {
     /// the reading ended. Filled in large chunks while the reader reads, it costs about a
     /// tenth more in all but little of it is left for the end.
     pub async fn index_now(&mut self, tx: &mut Tx, at_least: usize) -> Result<()> {
-        match self.unindexed {
-            Some((_, n, _)) if self.fts.is_some() && n >= at_least.max(1) => {
-                self.index_written(tx).await
-            }
-            _ => Ok(()),
+        let waiting = self.unindexed.as_ref().map_or(0, |r| r.end - r.start);
+        if self.fts.is_some() && waiting >= at_least.max(1) as i64 {
+            self.index_written(tx).await?;
         }
+        Ok(())
     }
 
     /// Lends out the building of rows, so that another thread prepares batches while
@@ -480,7 +476,7 @@ impl BulkWrite {
     /// created again, with its own stored text, inside this transaction: a rollback
     /// undoes both, and nobody else writes meanwhile (the transaction holds the writer).
     async fn suspend_fts(&mut self, tx: &mut Tx) -> Result<()> {
-        if self.fts.is_some() || self.first_id.is_none() {
+        if self.fts.is_some() || self.unindexed.is_none() {
             return Ok(());
         }
         let sql: String = on_tx!(tx, cn => sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'project_fts_insert'").fetch_one(cn).await)?;
@@ -501,14 +497,12 @@ impl BulkWrite {
 
     /// Indexes the new projects written and not yet indexed.
     async fn index_written(&mut self, tx: &mut Tx) -> Result<()> {
-        let Some((from, n, end)) = self.unindexed else {
+        let Some(ids) = self.unindexed.clone().filter(|r| !r.is_empty()) else {
             return Ok(());
         };
-        if n > 0 {
-            exec_tx!(tx, cn => sqlx::query("INSERT INTO project_fts (rowid, name, code, owner_name) SELECT id, name, code, owner_name FROM project WHERE id >= $1 AND id < $2")
-                .bind(from).bind(end).execute(cn).await)?;
-        }
-        self.unindexed = Some((end, 0, end));
+        exec_tx!(tx, cn => sqlx::query("INSERT INTO project_fts (rowid, name, code, owner_name) SELECT id, name, code, owner_name FROM project WHERE id >= $1 AND id < $2")
+            .bind(ids.start).bind(ids.end).execute(cn).await)?;
+        self.unindexed = Some(ids.end..ids.end);
         Ok(())
     }
 
@@ -538,9 +532,8 @@ impl BulkWrite {
         if write && !rows.is_empty() {
             self.suspend_fts(tx).await?;
             insert_prepared(tx, rows).await?;
-            if let (Some((_, n, end)), Some(last)) = (self.unindexed.as_mut(), rows.ids.last()) {
-                *n += rows.len();
-                *end = last + 1;
+            if let (Some(ids), Some(last)) = (self.unindexed.as_mut(), rows.ids.last()) {
+                ids.end = last + 1;
             }
         }
         Ok(())
