@@ -76,6 +76,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0012_drop_division_idx.sql"),
         include_str!("../../../migrations/postgres/0012_drop_division_idx.sql"),
     ),
+    (
+        13,
+        "lighter trigram index",
+        include_str!("../../../migrations/sqlite/0013_fts_lighter.sql"),
+        include_str!("../../../migrations/postgres/0013_fts_lighter.sql"),
+    ),
 ];
 
 /// The newest migration version this binary knows.

@@ -814,3 +814,40 @@ both_engines!(free_text_sorts_and_pages_agree_with_the_whole_list, |t| {
     exec_db!(&t.db, c => sqlx::query("DELETE FROM project WHERE id = $1").bind(id).execute(c).await).unwrap();
     assert_eq!(names(text("跨江大桥"), Page::new(None, None)).await.0, 0);
 });
+
+// Migration 13 makes SQLite's trigram index anew with lighter options. Run again on a
+// database that already holds projects, as it runs on one from before it: the stored
+// projects are found again (the index is rebuilt from the project table), the index keeps
+// no column sizes and gathers 8 MiB of postings in memory, and its triggers index the
+// projects that come after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lighter_trigram_index_is_rebuilt_from_stored_projects() {
+    let t = gongjian_store::testing::TestDb::new("sqlite")
+        .await
+        .unwrap();
+    city(&t.db).await;
+    let a = Actor::cli();
+    create(&t.db, &a, &full()).await.unwrap();
+    create(&t.db, &a, &input("老城区改造项目", "西城区"))
+        .await
+        .unwrap();
+    let migration = include_str!("../../../migrations/sqlite/0013_fts_lighter.sql");
+    exec_db!(&t.db, c => sqlx::raw_sql(migration).execute(c).await).unwrap();
+    for (q, name) in [
+        ("能源电池", "新能源电池基地"),
+        ("370102-26", "新能源电池基地"),
+        ("示例新能源", "新能源电池基地"),
+        ("城区改造", "老城区改造项目"),
+    ] {
+        assert_eq!(found(&t.db, &a, q).await, vec![name], "{q}");
+    }
+    let hashsize: i64 = on_db!(&t.db, c => sqlx::query_scalar("SELECT v FROM project_fts_config WHERE k = 'hashsize'").fetch_one(c).await).unwrap();
+    assert_eq!(hashsize, 8 * 1024 * 1024);
+    let docsize: i64 = on_db!(&t.db, c => sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'project_fts_docsize'").fetch_one(c).await).unwrap();
+    assert_eq!(docsize, 0, "columnsize=0 keeps no table of column sizes");
+    create(&t.db, &a, &input("迁移后新建项目", "东城区"))
+        .await
+        .unwrap();
+    assert_eq!(found(&t.db, &a, "迁移后新建").await, vec!["迁移后新建项目"]);
+    exec_db!(&t.db, c => sqlx::query("INSERT INTO project_fts (project_fts) VALUES ('integrity-check')").execute(c).await).unwrap();
+}
