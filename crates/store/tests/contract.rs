@@ -562,3 +562,25 @@ both_engines!(list_searches_ignore_letter_case_on_both_engines, |t| {
         ["370102"]
     );
 });
+
+// The bundled SQLite is built with the options of `.cargo/config.toml`: no shared page
+// cache behind a global mutex, no memory statistics (a build that loses the file, or a
+// LIBSQLITE3_FLAGS of the environment that replaces it, fails here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_is_built_without_global_cache_and_memory_locks() {
+    let t = gongjian_store::testing::TestDb::new("sqlite")
+        .await
+        .unwrap();
+    let options: Vec<String> =
+        on_db!(&t.db, c => sqlx::query_scalar("PRAGMA compile_options").fetch_all(c).await)
+            .unwrap();
+    assert!(options.iter().any(|o| o == "ENABLE_FTS5"), "{options:?}");
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+        "{options:?}"
+    );
+}
