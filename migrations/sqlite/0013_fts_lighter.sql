@@ -10,10 +10,8 @@
 --   by at most this size while one transaction writes to the index.
 --
 -- The options of an FTS5 table are fixed when it is created, so the index is made anew
--- and rebuilt from the project table; the triggers are recreated unchanged.
-DROP TRIGGER project_fts_insert;
-DROP TRIGGER project_fts_delete;
-DROP TRIGGER project_fts_update;
+-- and rebuilt from the project table. The triggers on project that keep it in step
+-- (migration 0011) stay: SQLite finds project_fts by name each time a trigger runs.
 DROP TABLE project_fts;
 CREATE VIRTUAL TABLE project_fts USING fts5(
     name, code, owner_name, content='project', content_rowid='id', tokenize='trigram',
@@ -21,19 +19,3 @@ CREATE VIRTUAL TABLE project_fts USING fts5(
 );
 INSERT INTO project_fts(project_fts, rank) VALUES ('hashsize', 8388608);
 INSERT INTO project_fts(project_fts) VALUES ('rebuild');
-CREATE TRIGGER project_fts_insert AFTER INSERT ON project BEGIN
-    INSERT INTO project_fts(rowid, name, code, owner_name)
-    VALUES (new.id, new.name, new.code, new.owner_name);
-END;
-CREATE TRIGGER project_fts_delete AFTER DELETE ON project BEGIN
-    INSERT INTO project_fts(project_fts, rowid, name, code, owner_name)
-    VALUES ('delete', old.id, old.name, old.code, old.owner_name);
-END;
-CREATE TRIGGER project_fts_update AFTER UPDATE OF name, code, owner_name ON project
-WHEN old.name IS NOT new.name OR old.code IS NOT new.code OR old.owner_name IS NOT new.owner_name
-BEGIN
-    INSERT INTO project_fts(project_fts, rowid, name, code, owner_name)
-    VALUES ('delete', old.id, old.name, old.code, old.owner_name);
-    INSERT INTO project_fts(rowid, name, code, owner_name)
-    VALUES (new.id, new.name, new.code, new.owner_name);
-END;

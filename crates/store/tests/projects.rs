@@ -819,7 +819,7 @@ both_engines!(free_text_sorts_and_pages_agree_with_the_whole_list, |t| {
 // database that already holds projects, as it runs on one from before it: the stored
 // projects are found again (the index is rebuilt from the project table), the index keeps
 // no column sizes and gathers 8 MiB of postings in memory, and its triggers index the
-// projects that come after.
+// projects that come after (the triggers of migration 0011 stay and write to the new index).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lighter_trigram_index_is_rebuilt_from_stored_projects() {
     let t = gongjian_store::testing::TestDb::new("sqlite")
