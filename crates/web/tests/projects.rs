@@ -511,3 +511,91 @@ async fn column_synonyms_are_checked_and_then_used_by_the_import() {
     let page = office.get("/admin/synonyms").await;
     assert!(page.text.contains("实施主体"));
 }
+
+/// The `href` of the link whose text is `text` on `page`, its escaped `&` read back.
+fn href_of(page: &str, text: &str) -> String {
+    let end = page
+        .find(&format!("\">{text}</a>"))
+        .unwrap_or_else(|| panic!("no link {text}"));
+    let start = page[..end].rfind("href=\"").expect("href") + 6;
+    page[start..end].replace("&#38;", "&").replace("&amp;", "&")
+}
+
+// The list page filters by responsible unit and, when asked, shows terminated projects
+// too; both filters stay on the next page, the sort links and the export links.
+#[tokio::test]
+async fn the_list_keeps_the_responsible_unit_and_terminated_filters_across_pages_and_exports() {
+    let app = spawn_app("sqlite").await;
+    seed(app.db(), USERS).await;
+    let a = gongjian_store::Actor::cli();
+    let mut tx = app.db().begin().await.unwrap();
+    for (name, unit, stage) in [
+        ("发改甲项目", "fgw", "construction"),
+        ("发改乙项目", "fgw", "construction"),
+        ("住建丙项目", "dc-zjj", "construction"),
+        ("发改已终止项目", "fgw", "terminated"),
+    ] {
+        let p = gongjian_domain::project::ProjectInput {
+            name: name.into(),
+            level: "city".into(),
+            category: "industrial".into(),
+            nature: "new".into(),
+            stage: stage.into(),
+            division: "990102".into(),
+            responsible_unit: Some(unit.into()),
+            ..Default::default()
+        };
+        gongjian_store::project::create(&mut tx, &a, &p)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let office = app.login("office", PW).await;
+    let page = office
+        .get("/projects?responsible_unit=fgw&size=1&sort=name")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("共 2 个项目"), "{}", page.text);
+    assert!(page.text.contains(r#"<option value="fgw" selected>"#));
+    assert!(!page.text.contains("住建丙项目") && !page.text.contains("发改已终止项目"));
+    // The next page holds the other project of the unit, not one of another unit.
+    let next = href_of(&page.text, "下一页");
+    assert!(next.contains("responsible_unit=fgw"), "{next}");
+    let page2 = office.get(&format!("/projects{next}")).await;
+    assert!(page2.text.contains("共 2 个项目"), "{}", page2.text);
+    let first = ["发改甲项目", "发改乙项目"].map(|n| page.text.contains(n));
+    let second = ["发改甲项目", "发改乙项目"].map(|n| page2.text.contains(n));
+    // By name, 乙 (U+4E59) sorts before 甲 (U+7532).
+    assert_eq!((first, second), ([false, true], [true, false]), "{next}");
+    // Terminated projects are shown only when asked, with the box ticked and the choice
+    // kept by the sort and export links.
+    let all = office
+        .get("/projects?responsible_unit=fgw&include_inactive=true")
+        .await;
+    assert!(all.text.contains("共 3 个项目"), "{}", all.text);
+    assert!(all.text.contains("发改已终止项目"));
+    assert!(
+        all.text
+            .contains(r#"name="include_inactive" value="true" checked"#)
+    );
+    let sort = href_of(&all.text, "项目名称");
+    assert!(
+        sort.contains("responsible_unit=fgw&include_inactive=true"),
+        "{sort}"
+    );
+    let export = href_of(&all.text, "CSV");
+    assert!(
+        export.contains("responsible_unit=fgw&include_inactive=true"),
+        "{export}"
+    );
+    let csv = office.get(&export).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    for (name, listed) in [
+        ("发改甲项目", true),
+        ("发改乙项目", true),
+        ("发改已终止项目", true),
+        ("住建丙项目", false),
+    ] {
+        assert_eq!(csv.text.contains(name), listed, "{name}: {}", csv.text);
+    }
+}

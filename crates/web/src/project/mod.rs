@@ -141,7 +141,12 @@ impl ListQuery {
             ("category", self.category.clone()),
             ("leader_id", self.leader_id.map(|v| v.to_string())),
             ("tag", self.tag.clone()),
+            ("responsible_unit", self.responsible_unit.clone()),
             ("year", self.year.map(|v| v.to_string())),
+            (
+                "include_inactive",
+                (self.include_inactive == Some(true)).then(|| "true".into()),
+            ),
         ]
     }
 }
@@ -215,6 +220,7 @@ struct ListPage {
     stages: Options,
     categories: Options,
     tags: Options,
+    units: Options,
     leader_sel: String,
     year: i64,
     can_write: bool,
@@ -330,6 +336,7 @@ async fn list_page(
         stages: sg,
         categories: ct,
         tags: tag_options(l),
+        units: unit_options(&st).await?,
         leader_sel: q.leader_id.map(|i| i.to_string()).unwrap_or_default(),
         can_write: me.actor.access.has(Permission::ProjectWrite),
         query: filters_only,
