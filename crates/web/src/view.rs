@@ -332,6 +332,11 @@ impl Pager {
     }
 }
 
+/// A ticked checkbox filter as a query value (`true`), nothing when unticked.
+pub fn ticked(v: Option<bool>) -> Option<String> {
+    (v == Some(true)).then(|| "true".to_string())
+}
+
 /// Rebuilds a query string from pairs, skipping empty values and `page`.
 pub fn query_without_page(pairs: &[(&str, Option<String>)]) -> String {
     form_urlencoded::Serializer::new(String::new())

@@ -4,7 +4,7 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{PW, seed, spawn_app};
+use support::{PW, href_of, seed, spawn_app};
 
 const USERS: &[(&str, &str, &[&str])] = &[
     ("admin", "fgw", &["admin"]),
@@ -365,4 +365,70 @@ async fn pages_headers_operations_and_language() {
     assert_eq!(admin.get("/audit").await.status, StatusCode::FORBIDDEN);
     let aud = app.login("aud", PW).await;
     assert!(aud.get("/audit").await.text.contains("login"));
+}
+
+// Deactivated accounts and units are left out of their lists unless the box is ticked;
+// the next page keeps both the choice and the page size.
+#[tokio::test]
+async fn deactivated_users_and_units_are_listed_when_asked_on_every_page() {
+    let app = spawn_app("sqlite").await;
+    seed(app.db(), USERS).await;
+    let sec = app.login("sec", PW).await;
+    let mut ids = Vec::new();
+    for name in ["停用测试甲", "停用测试乙"] {
+        let r = sec.post("/api/v1/users", json!({"username": format!("u{}", ids.len()), "name": name, "unit_code": "dc-zjj", "roles": ["department"], "password": "Secret#123"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        ids.push(r.json()["id"].clone());
+    }
+    let r = sec
+        .post(&format!("/api/v1/users/{}/deactivate", ids[0]), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let admin = app.login("admin", PW).await;
+    for (code, name) in [("t-a", "停用测试甲局"), ("t-b", "停用测试乙局")] {
+        let r = admin.post("/api/v1/units", json!({"code": code, "name": name, "kind": "department", "division_code": "990102"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let ta = admin.get("/api/v1/units?q=t-a").await.json()["items"][0]["id"].clone();
+    let r = admin
+        .post(&format!("/api/v1/units/{ta}/deactivate"), json!({}))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    for (client, path, noun) in [
+        (&sec, "/admin/users?q=停用测试", "个用户"),
+        (&admin, "/org/units?q=停用测试", "个单位"),
+    ] {
+        let active = client.get(path).await;
+        assert!(
+            active.text.contains(&format!("共 1 {noun}")),
+            "{}",
+            active.text
+        );
+        assert!(!active.text.contains("停用测试甲"), "{path}");
+        let page = client
+            .get(&format!("{path}&include_inactive=true&size=1"))
+            .await;
+        assert!(page.text.contains(&format!("共 2 {noun}")), "{}", page.text);
+        assert!(
+            page.text
+                .contains(r#"name="include_inactive" value="true" checked"#),
+            "{path}"
+        );
+        let next = href_of(&page.text, "下一页");
+        assert!(next.contains("include_inactive=true"), "{next}");
+        assert!(next.contains("size=1"), "{next}");
+        let base = path.split('?').next().unwrap();
+        let page2 = client.get(&format!("{base}{next}")).await;
+        assert!(
+            page2.text.contains(&format!("共 2 {noun}")),
+            "{}",
+            page2.text
+        );
+        let on = |t: &str| ["停用测试甲", "停用测试乙"].map(|n| t.contains(n));
+        let (first, second) = (on(&page.text), on(&page2.text));
+        assert!(
+            first != second && first.iter().chain(&second).filter(|b| **b).count() == 2,
+            "{path}: {first:?} then {second:?}"
+        );
+    }
 }

@@ -6,7 +6,7 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{PW, seed, spawn_app};
+use support::{PW, href_of, seed, spawn_app};
 
 const USERS: &[(&str, &str, &[&str])] = &[
     ("office", "fgw", &["office"]),
@@ -510,15 +510,6 @@ async fn column_synonyms_are_checked_and_then_used_by_the_import() {
     assert_eq!(p["items"][0]["owner_name"], "示例园林公司");
     let page = office.get("/admin/synonyms").await;
     assert!(page.text.contains("实施主体"));
-}
-
-/// The `href` of the link whose text is `text` on `page`, its escaped `&` read back.
-fn href_of(page: &str, text: &str) -> String {
-    let end = page
-        .find(&format!("\">{text}</a>"))
-        .unwrap_or_else(|| panic!("no link {text}"));
-    let start = page[..end].rfind("href=\"").expect("href") + 6;
-    page[start..end].replace("&#38;", "&").replace("&amp;", "&")
 }
 
 // The list page filters by responsible unit and, when asked, shows terminated projects

@@ -86,6 +86,8 @@ async fn list_page(
         ("q", q.q.clone()),
         ("unit_code", q.unit_code.clone()),
         ("role", q.role.clone()),
+        ("include_inactive", view::ticked(q.include_inactive)),
+        ("size", q.size.map(|s| s.to_string())),
     ]);
     let p = ListPage {
         c: Chrome::new(&me, "users", me.lang.t("用户", "Users").into()),

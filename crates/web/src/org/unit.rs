@@ -73,6 +73,7 @@ struct ListPage {
     q: String,
     kind: String,
     division_code: String,
+    include_inactive: bool,
     divisions: Vec<(String, String)>,
     kinds: Vec<(&'static str, String)>,
     can_write: bool,
@@ -106,6 +107,7 @@ async fn list_page(
         ("q", q.q.clone()),
         ("kind", q.kind.clone()),
         ("division_code", q.division_code.clone()),
+        ("include_inactive", view::ticked(q.include_inactive)),
         ("size", q.size.map(|s| s.to_string())),
     ]);
     let p = ListPage {
@@ -122,6 +124,7 @@ async fn list_page(
         q: q.q.unwrap_or_default(),
         kind: q.kind.unwrap_or_default(),
         division_code: q.division_code.unwrap_or_default(),
+        include_inactive: q.include_inactive == Some(true),
         divisions: division_choices(&st, &me).await?,
         kinds: kinds(me.lang),
         can_write: me.actor.access.has(Permission::OrgWrite),

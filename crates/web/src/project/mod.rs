@@ -143,10 +143,7 @@ impl ListQuery {
             ("tag", self.tag.clone()),
             ("responsible_unit", self.responsible_unit.clone()),
             ("year", self.year.map(|v| v.to_string())),
-            (
-                "include_inactive",
-                (self.include_inactive == Some(true)).then(|| "true".into()),
-            ),
+            ("include_inactive", view::ticked(self.include_inactive)),
         ]
     }
 }

@@ -277,3 +277,12 @@ pub async fn add_user(
     };
     user::create(tx, &Actor::cli(), &input).await.unwrap().id
 }
+
+/// The `href` of the link whose text is `text` on `page`, its escaped `&` read back.
+pub fn href_of(page: &str, text: &str) -> String {
+    let end = page
+        .find(&format!("\">{text}</a>"))
+        .unwrap_or_else(|| panic!("no link {text}"));
+    let start = page[..end].rfind("href=\"").expect("href") + 6;
+    page[start..end].replace("&#38;", "&").replace("&amp;", "&")
+}
