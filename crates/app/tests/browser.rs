@@ -306,6 +306,28 @@ async fn admin_signs_in_and_sees_the_chinese_home_page_with_real_counts() {
             .await
     );
     d.screenshot("project.png").await;
+    // The contact leader's name opens the list of that leader's projects, the leader
+    // chosen in the filter and every row naming the same leader.
+    let leader = d
+        .js("return document.querySelector('section.four a[href*=\"leader_id=\"]').textContent")
+        .await;
+    d.click("section.four a[href*='leader_id=']").await;
+    assert!(
+        d.wait_for("return location.search.includes('leader_id=') && document.querySelectorAll('#projects tbody tr').length > 0")
+            .await
+    );
+    let (chosen, names) = (
+        d.js("const s = document.querySelector('select[name=leader_id]'); return s.options[s.selectedIndex].text")
+            .await,
+        d.js("return [...new Set([...document.querySelectorAll('#projects tbody tr td:nth-child(8)')].map(td => td.textContent.trim()))]")
+            .await,
+    );
+    let leader = leader.as_str().unwrap().to_string();
+    assert!(
+        chosen.as_str().unwrap().starts_with(&leader),
+        "{chosen} for {leader}"
+    );
+    assert_eq!(names, serde_json::json!([leader]));
 
     // Monthly reporting: the office opens the next period from the periods page, a
     // project unit reports with a photo, and the office sees it on the period board.

@@ -558,6 +558,12 @@ async fn the_list_keeps_the_responsible_unit_and_terminated_filters_across_pages
     let second = ["发改甲项目", "发改乙项目"].map(|n| page2.text.contains(n));
     // By name, 乙 (U+4E59) sorts before 甲 (U+7532).
     assert_eq!((first, second), ([false, true], [true, false]), "{next}");
+    // A project's page links its responsible unit to the unit's list.
+    let id = office.get("/api/v1/projects?q=发改甲").await.json()["items"][0]["id"].clone();
+    let detail = office.get(&format!("/projects/{id}")).await;
+    let unit = href_of(&detail.text, "示例市发展和改革委员会");
+    assert_eq!(unit, "/projects?responsible_unit=fgw");
+    assert!(office.get(&unit).await.text.contains("共 2 个项目"));
     // Terminated projects are shown only when asked, with the box ticked and the choice
     // kept by the sort and export links.
     let all = office

@@ -284,5 +284,8 @@ pub fn href_of(page: &str, text: &str) -> String {
         .find(&format!("\">{text}</a>"))
         .unwrap_or_else(|| panic!("no link {text}"));
     let start = page[..end].rfind("href=\"").expect("href") + 6;
-    page[start..end].replace("&#38;", "&").replace("&amp;", "&")
+    let stop = start + page[start..].find('"').expect("closing quote");
+    page[start..stop]
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
 }
