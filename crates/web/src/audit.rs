@@ -99,6 +99,7 @@ async fn page(
         ("action", q.action.clone()),
         ("from", q.from.clone()),
         ("to", q.to.clone()),
+        ("size", q.size.map(|s| s.to_string())),
     ]);
     let page = AuditPage {
         c: Chrome::new(&me, "audit", me.lang.t("审计日志", "Audit log").into()),

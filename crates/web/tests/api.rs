@@ -365,6 +365,13 @@ async fn pages_headers_operations_and_language() {
     assert_eq!(admin.get("/audit").await.status, StatusCode::FORBIDDEN);
     let aud = app.login("aud", PW).await;
     assert!(aud.get("/audit").await.text.contains("login"));
+    // Its pager keeps the page size (the logins so far fill more than one record).
+    let page = aud.get("/audit?action=login&size=1").await;
+    let next = href_of(&page.text, "下一页");
+    assert!(
+        next.contains("action=login") && next.contains("size=1"),
+        "{next}"
+    );
 }
 
 // Deactivated accounts and units are left out of their lists unless the box is ticked;
