@@ -439,3 +439,37 @@ async fn deactivated_users_and_units_are_listed_when_asked_on_every_page() {
         );
     }
 }
+
+// Each unit and each leader on the organisation pages links to the project list filtered
+// by it (the list itself is tested with the project registry).
+#[tokio::test]
+async fn units_and_leaders_link_to_their_projects() {
+    let app = spawn_app("sqlite").await;
+    seed(app.db(), USERS).await;
+    let admin = app.login("admin", PW).await;
+    let r = admin
+        .post(
+            "/api/v1/leaders",
+            json!({"name": "王示范", "title": "副市长", "unit_code": "fgw"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].clone();
+    let leaders = admin.get("/org/leaders").await;
+    assert!(
+        leaders
+            .text
+            .contains(&format!(r#"href="/projects?leader_id={id}""#)),
+        "{}",
+        leaders.text
+    );
+    let units = admin.get("/org/units").await;
+    for code in ["fgw", "dc-zjj"] {
+        assert!(
+            units
+                .text
+                .contains(&format!(r#"href="/projects?responsible_unit={code}""#)),
+            "{code}"
+        );
+    }
+}
