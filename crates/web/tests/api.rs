@@ -472,4 +472,14 @@ async fn units_and_leaders_link_to_their_projects() {
             "{code}"
         );
     }
+    // The security administrator reads units but not projects: no link to a page it
+    // would be refused.
+    let sec = app.login("sec", PW).await;
+    assert_eq!(
+        sec.get("/projects?responsible_unit=fgw").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let units = sec.get("/org/units").await;
+    assert_eq!(units.status, StatusCode::OK);
+    assert!(!units.text.contains("/projects?"), "{}", units.text);
 }

@@ -40,6 +40,8 @@ struct ListPage {
     c: Chrome,
     rows: Vec<Leader>,
     can_write: bool,
+    /// The viewer may open the project list (the links to it are shown).
+    projects: bool,
 }
 
 async fn list_page(
@@ -53,6 +55,7 @@ async fn list_page(
         c,
         rows,
         can_write: me.actor.access.has(Permission::OrgWrite),
+        projects: me.actor.access.has(Permission::ProjectRead),
     }))
 }
 

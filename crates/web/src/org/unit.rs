@@ -77,6 +77,8 @@ struct ListPage {
     divisions: Vec<(String, String)>,
     kinds: Vec<(&'static str, String)>,
     can_write: bool,
+    /// The viewer may open the project list (the links to it are shown).
+    projects: bool,
 }
 
 fn kinds(l: crate::i18n::Lang) -> Vec<(&'static str, String)> {
@@ -128,6 +130,7 @@ async fn list_page(
         divisions: division_choices(&st, &me).await?,
         kinds: kinds(me.lang),
         can_write: me.actor.access.has(Permission::OrgWrite),
+        projects: me.actor.access.has(Permission::ProjectRead),
     };
     Ok(view::render(&p))
 }
